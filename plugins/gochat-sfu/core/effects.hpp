@@ -1,0 +1,90 @@
+// What the core asks the adapter to do once the registry lock is released.
+// Janus 1.1.2 deadlocks or blocks when its callbacks run under a plugin lock
+// (push_event waits for ICE gathering; send_pli_stream takes the handle
+// mutex), so the core only describes effects; the adapter performs them.
+#pragma once
+
+#include "plugins/gochat-sfu/core/types.hpp"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace gochat::sfu {
+
+using EventValue = std::variant<int64_t, bool, std::string>;
+
+struct CloseRequest {
+    int code = 1000;
+    std::string reason;
+};
+
+// An event for one participant, in the shape of docs/plugin-api.md:
+// {"gochat": name, "t": t, "d": {fields...}, "close"?: {...}}.
+struct OutEvent {
+    SessionId to = 0;
+    std::string name;
+    int t = 0;
+    std::vector<std::pair<std::string, EventValue>> fields;
+    std::optional<CloseRequest> close;
+    // True when this event answers the request being handled: the adapter
+    // then passes that request's Janus transaction along.
+    bool answersRequest = false;
+};
+
+// One m-line of a server offer, in mindex order.
+struct PlannedLine {
+    int mindex = 0;
+    std::string mid;
+    MediaKind kind = MediaKind::Audio;
+    Direction direction = Direction::Inactive;  // the server's view
+    std::string streamId;                        // empty for lines that send nothing
+    std::string trackId;
+};
+
+struct OfferPlan {
+    uint64_t version = 0;  // becomes the SDP o= version: strictly increasing per session
+    std::vector<PlannedLine> lines;
+};
+
+struct SendOffer {
+    SessionId to = 0;
+    OfferPlan plan;
+};
+
+// One subscriber line a publication is forwarded to. `binding` names the
+// pairing of that line with that publication: while it stays the same, the
+// adapter keeps the line's sequence/timestamp continuity state.
+struct FanoutTarget {
+    SessionId subscriber = 0;
+    int mindex = 0;
+    uint64_t binding = 0;
+
+    bool operator==(const FanoutTarget& o) const {
+        return subscriber == o.subscriber && mindex == o.mindex && binding == o.binding;
+    }
+};
+
+// The complete set of lines a publication must now be forwarded to.
+struct SetFanout {
+    SessionId publisher = 0;
+    MediaKind kind = MediaKind::Audio;
+    std::vector<FanoutTarget> targets;
+};
+
+// Ask the publisher for a video keyframe (a new receiver needs one).
+struct RequestKeyframe {
+    SessionId publisher = 0;
+};
+
+// Close the participant's PeerConnection (it left or was removed).
+struct ClosePeer {
+    SessionId session = 0;
+};
+
+using Effect = std::variant<OutEvent, SendOffer, SetFanout, RequestKeyframe, ClosePeer>;
+using Effects = std::vector<Effect>;
+
+}  // namespace gochat::sfu

@@ -1,0 +1,115 @@
+#include "plugins/gochat-sfu/janus/sdp_codec.hpp"
+
+#include "plugins/gochat-sfu/janus/janus_api.hpp"
+
+#include <memory>
+
+namespace gochat::sfu {
+
+namespace {
+
+struct SdpDeleter {
+    void operator()(janus_sdp* sdp) const { janus_sdp_destroy(sdp); }
+};
+using SdpPtr = std::unique_ptr<janus_sdp, SdpDeleter>;
+
+janus_sdp_mdirection toJanus(Direction direction) {
+    switch (direction) {
+        case Direction::SendOnly: return JANUS_SDP_SENDONLY;
+        case Direction::RecvOnly: return JANUS_SDP_RECVONLY;
+        case Direction::SendRecv: return JANUS_SDP_SENDRECV;
+        case Direction::Inactive: break;
+    }
+    return JANUS_SDP_INACTIVE;
+}
+
+Direction fromJanus(janus_sdp_mdirection direction) {
+    switch (direction) {
+        case JANUS_SDP_SENDONLY: return Direction::SendOnly;
+        case JANUS_SDP_RECVONLY: return Direction::RecvOnly;
+        case JANUS_SDP_SENDRECV:
+        case JANUS_SDP_DEFAULT: return Direction::SendRecv;  // no attribute means sendrecv (RFC 3264)
+        default: return Direction::Inactive;
+    }
+}
+
+// Extension ids must be identical on every m-line: the core keeps one id per
+// extension for the whole PeerConnection (notes §3).
+int extensionId(const char* uri) { return janus_rtp_extension_id(uri); }
+
+int addLine(janus_sdp* offer, const PlannedLine& line) {
+    const char* stream = line.streamId.empty() ? nullptr : line.streamId.c_str();
+    const char* track = line.trackId.empty() ? nullptr : line.trackId.c_str();
+    if (line.kind == MediaKind::Audio) {
+        // Opus stereo with in-band FEC; the audio-level extension is on every
+        // audio line so levels survive the relay (PROTOCOL.md 3.3).
+        return janus_sdp_generate_offer_mline(
+            offer, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO,
+            JANUS_SDP_OA_MID, line.mid.c_str(),
+            JANUS_SDP_OA_MSID, stream, track,
+            JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
+            JANUS_SDP_OA_CODEC, "opus",
+            JANUS_SDP_OA_PT, kOpusPayloadType,
+            JANUS_SDP_OA_FMTP, "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1",
+            JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID),
+            JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_AUDIO_LEVEL, extensionId(JANUS_RTP_EXTMAP_AUDIO_LEVEL),
+            JANUS_SDP_OA_DONE);
+    }
+    return janus_sdp_generate_offer_mline(
+        offer, JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO,
+        JANUS_SDP_OA_MID, line.mid.c_str(),
+        JANUS_SDP_OA_MSID, stream, track,
+        JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
+        JANUS_SDP_OA_CODEC, "vp8",
+        JANUS_SDP_OA_PT, kVp8PayloadType,
+        JANUS_SDP_OA_VIDEO_RTCPFB_DEFAULTS, TRUE,
+        JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID),
+        JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_ABS_SEND_TIME, extensionId(JANUS_RTP_EXTMAP_ABS_SEND_TIME),
+        JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC, extensionId(JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC),
+        JANUS_SDP_OA_DONE);
+}
+
+}  // namespace
+
+std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
+    SdpPtr offer(janus_sdp_generate_offer("GoChat SFU", "0.0.0.0", JANUS_SDP_OA_DONE));
+    if (!offer) return {};
+    // A constant session id and a strictly increasing version: every offer
+    // differs from the previous one (GoChat's web client ignores repeats).
+    offer->o_sessid = static_cast<guint64>(sdpSessionId);
+    offer->o_version = static_cast<guint64>(plan.version);
+    for (const PlannedLine& line : plan.lines) {
+        const int rc = addLine(offer.get(), line);
+        if (rc != 0) {
+            // janus_sdp_generate_offer_mline destroys the offer itself on one
+            // error path (unknown type); ours are always audio/video, so it
+            // never does here, but never touch it after a failure anyway.
+            (void)offer.release();
+            return {};
+        }
+    }
+    char* text = janus_sdp_write(offer.get());
+    if (!text) return {};
+    std::string sdp(text);
+    g_free(text);
+    return sdp;
+}
+
+std::optional<std::vector<AnsweredLine>> readAnswer(const std::string& sdp) {
+    char error[256] = {0};
+    SdpPtr parsed(janus_sdp_parse(sdp.c_str(), error, sizeof(error)));
+    if (!parsed) return std::nullopt;
+    std::vector<AnsweredLine> lines;
+    for (GList* item = parsed->m_lines; item; item = item->next) {
+        const auto* mline = static_cast<const janus_sdp_mline*>(item->data);
+        if (mline->type != JANUS_SDP_AUDIO && mline->type != JANUS_SDP_VIDEO) continue;
+        AnsweredLine line;
+        line.mindex = mline->index;
+        line.kind = mline->type == JANUS_SDP_AUDIO ? MediaKind::Audio : MediaKind::Video;
+        line.direction = mline->port == 0 ? Direction::Inactive : fromJanus(mline->direction);
+        lines.push_back(line);
+    }
+    return lines;
+}
+
+}  // namespace gochat::sfu

@@ -1,0 +1,694 @@
+// The adapter: Janus callbacks in, core commands through one handler thread,
+// effects out through the Janus callbacks, and the per-packet relay.
+//
+// Threads (notes §1): handle_message runs on Janus's task pool and only
+// enqueues; the handler thread owns every RoomRegistry call and performs the
+// effects after the registry lock is released; setup_media, incoming_rtp,
+// hangup_media and destroy_session run on each handle's own loop thread.
+// The lock discipline is written down in docs/architecture.md.
+#include "plugins/gochat-sfu/auth/token_verifier.hpp"
+#include "plugins/gochat-sfu/core/registry.hpp"
+#include "plugins/gochat-sfu/janus/janus_api.hpp"
+#include "plugins/gochat-sfu/janus/media_session.hpp"
+#include "plugins/gochat-sfu/janus/plugin_config.hpp"
+#include "plugins/gochat-sfu/janus/sdp_codec.hpp"
+#include "plugins/gochat-sfu/janus/shim.h"
+#include "common/json_ref.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+namespace gochat::sfu {
+namespace {
+
+constexpr const char* kLogPrefix = "[gochat.sfu] ";
+constexpr size_t kMaxQueuedWork = 20000;      // beyond this, requests are refused rather than buffered
+constexpr int64_t kKeyframeIntervalMs = 1000; // at most one PLI per publisher per second
+constexpr Millis kQuietCheckIntervalMs = 250;  // how often speakers who stopped sending are checked
+
+Millis monotonicNow() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+template <class... Ts>
+struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+// The envelope `t` a request came from, for error replies (docs/plugin-api.md).
+int envelopeTypeOf(const std::string& request) {
+    static const std::unordered_map<std::string, int> kTypes = {
+        {"join", 500}, {"offer", 501}, {"answer", 502}, {"leave", 504}, {"mute_self", 505}, {"mute_user", 506},
+        {"server_mute", 507}, {"server_deafen", 508}, {"kick", 510}, {"block", 511}, {"move", 512},
+    };
+    auto found = kTypes.find(request);
+    return found == kTypes.end() ? 0 : found->second;
+}
+
+JsonRef eventJson(const OutEvent& event) {
+    JsonRef data = JsonRef::object();
+    for (const auto& [key, value] : event.fields) {
+        std::visit(Overloaded{
+                       [&](int64_t number) { data.setInt(key.c_str(), number); },
+                       [&](bool flag) { data.setBool(key.c_str(), flag); },
+                       [&](const std::string& text) { data.setString(key.c_str(), text); },
+                   },
+                   value);
+    }
+    JsonRef root = JsonRef::object();
+    root.setString("gochat", event.name).setInt("t", event.t).set("d", std::move(data));
+    if (event.close) {
+        JsonRef close = JsonRef::object();
+        close.setInt("code", event.close->code).setString("reason", event.close->reason);
+        root.set("close", std::move(close));
+    }
+    return root;
+}
+
+struct Work {
+    enum class Kind { Message, Departure, SpeakingChanged, Stop };
+    Kind kind = Kind::Stop;
+    std::shared_ptr<MediaSession> session;  // Message: keeps the handle alive until handled
+    SessionId sessionId = 0;
+    bool speaking = false;  // SpeakingChanged
+    std::string transaction;
+    JsonRef body;
+    JsonRef jsep;
+};
+
+class SfuPlugin {
+public:
+    bool init(janus_callbacks* gateway, const char* configPath);
+    void shutdown();
+
+    void createSession(janus_plugin_session* handle, int* error);
+    janus_plugin_result* handleMessage(janus_plugin_session* handle, char* transaction, json_t* message, json_t* jsep);
+    json_t* handleAdminMessage(json_t* message);
+    void setupMedia(janus_plugin_session* handle);
+    void hangupMedia(janus_plugin_session* handle);
+    void destroySession(janus_plugin_session* handle, int* error);
+    json_t* querySession(janus_plugin_session* handle);
+    void incomingRtp(janus_plugin_session* handle, janus_plugin_rtp* packet);
+    void incomingRtcp(janus_plugin_session* handle, janus_plugin_rtcp* packet);
+
+private:
+    void runHandler();
+    bool enqueue(Work work);
+    void handleWork(Work& work);
+    void handleRequest(MediaSession& session, const std::string& transaction, const json_t* body, const json_t* jsep);
+    Effects handleJoin(SessionId session, const json_t* body);
+    Effects handleAnswer(SessionId session, const json_t* jsep, Millis now);
+    Effects handleVoiceControl(SessionId session, const std::string& request, const json_t* body, Millis now);
+    Effects handleSpeakingReport(MediaSession& session, const json_t* body);
+    void perform(const Effects& effects, SessionId current, const std::string& transaction);
+    void requestKeyframe(MediaSession& publisher);
+    void stopQuietSpeakers(Millis now);
+    void detectSpeaking(MediaSession& session, const janus_plugin_rtp& packet);
+    std::shared_ptr<MediaSession> findByHandle(janus_plugin_session* handle);
+    std::shared_ptr<MediaSession> findById(SessionId id);
+
+    janus_callbacks* gateway_ = nullptr;  // Borrowed (the core outlives the plugin)
+    PluginSettings settings_;
+    auth::TokenPolicy tokenPolicy_;
+    std::unique_ptr<RoomRegistry> registry_;  // Handler thread only (plus read-only counters)
+
+    // NOTE: leaf lock guarding the two session tables only; nothing is called
+    // while holding it.
+    std::mutex sessionsMutex_;
+    std::unordered_map<janus_plugin_session*, std::shared_ptr<MediaSession>> sessionsByHandle_;
+    std::unordered_map<SessionId, std::shared_ptr<MediaSession>> sessionsById_;
+    SessionId nextSessionId_ = 1;
+
+    // NOTE: leaf lock guarding the work queue only.
+    std::mutex queueMutex_;
+    std::condition_variable queueReady_;
+    std::deque<Work> queue_;
+    std::thread handler_;
+    std::atomic<bool> running_{false};
+};
+
+SfuPlugin plugin;
+
+bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
+    std::string error;
+    std::optional<PluginSettings> settings = loadPluginSettings(configPath ? configPath : ".", error);
+    if (!settings) {
+        JANUS_LOG(LOG_FATAL, "%s%s\n", kLogPrefix, error.c_str());
+        return false;
+    }
+    if (!settings->bits.valid()) {
+        JANUS_LOG(LOG_FATAL, "%spermission bits must be within 0..62\n", kLogPrefix);
+        return false;
+    }
+    gateway_ = gateway;
+    settings_ = *settings;
+    tokenPolicy_.secret = settings_.authSecret;
+    tokenPolicy_.issuer = settings_.issuer;
+    tokenPolicy_.leewaySeconds = settings_.tokenLeewaySeconds;
+
+    RegistryConfig config;
+    config.bits = settings_.bits;
+    config.emptyRoomTtl = settings_.emptyRoomTtlSeconds * 1000;
+    config.maxParticipants = static_cast<size_t>(settings_.maxParticipants);
+    registry_ = std::make_unique<RoomRegistry>(config);
+
+    running_ = true;
+    handler_ = std::thread([this] { runHandler(); });
+    JANUS_LOG(LOG_INFO, "%sinitialized (issuer %s, leeway %llds, empty room ttl %llds, max participants %lld)\n", kLogPrefix,
+              settings_.issuer.c_str(), static_cast<long long>(settings_.tokenLeewaySeconds),
+              static_cast<long long>(settings_.emptyRoomTtlSeconds), static_cast<long long>(settings_.maxParticipants));
+    return true;
+}
+
+void SfuPlugin::shutdown() {
+    if (!running_.exchange(false)) return;
+    Work stop;
+    stop.kind = Work::Kind::Stop;
+    {
+        std::lock_guard<std::mutex> lock(queueMutex_);
+        queue_.push_back(std::move(stop));
+    }
+    queueReady_.notify_one();
+    if (handler_.joinable()) handler_.join();
+    std::unordered_map<janus_plugin_session*, std::shared_ptr<MediaSession>> sessions;
+    {
+        std::lock_guard<std::mutex> lock(sessionsMutex_);
+        sessions.swap(sessionsByHandle_);
+        sessionsById_.clear();
+    }
+    for (auto& [handle, session] : sessions) {
+        session->setFanout(MediaKind::Audio, nullptr);
+        session->setFanout(MediaKind::Video, nullptr);
+    }
+    registry_.reset();
+    JANUS_LOG(LOG_INFO, "%sdestroyed\n", kLogPrefix);
+}
+
+std::shared_ptr<MediaSession> SfuPlugin::findByHandle(janus_plugin_session* handle) {
+    std::lock_guard<std::mutex> lock(sessionsMutex_);
+    auto found = sessionsByHandle_.find(handle);
+    if (found == sessionsByHandle_.end() || found->second->closed()) return nullptr;
+    return found->second;
+}
+
+std::shared_ptr<MediaSession> SfuPlugin::findById(SessionId id) {
+    std::lock_guard<std::mutex> lock(sessionsMutex_);
+    auto found = sessionsById_.find(id);
+    return found == sessionsById_.end() ? nullptr : found->second;
+}
+
+void SfuPlugin::createSession(janus_plugin_session* handle, int* error) {
+    if (!running_) {
+        *error = -1;
+        return;
+    }
+    std::lock_guard<std::mutex> lock(sessionsMutex_);
+    auto session = std::make_shared<MediaSession>(handle, nextSessionId_++, settings_.speaking);
+    handle->plugin_handle = session.get();
+    sessionsById_[session->id()] = session;
+    sessionsByHandle_[handle] = std::move(session);
+    *error = 0;
+}
+
+janus_plugin_result* SfuPlugin::handleMessage(janus_plugin_session* handle, char* transaction, json_t* message, json_t* jsep) {
+    // Janus hands over one reference to each argument (notes §2).
+    Work work;
+    work.kind = Work::Kind::Message;
+    work.body = JsonRef::adopt(message);
+    work.jsep = JsonRef::adopt(jsep);
+    if (transaction) work.transaction = transaction;
+    g_free(transaction);
+
+    if (!running_) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "plugin shutting down", nullptr);
+    work.session = findByHandle(handle);
+    if (!work.session) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "no session for this handle", nullptr);
+    if (!json_is_object(work.body.get())) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "invalid message", nullptr);
+    work.sessionId = work.session->id();
+    if (!enqueue(std::move(work))) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "busy", nullptr);
+    return janus_plugin_result_new(JANUS_PLUGIN_OK_WAIT, nullptr, nullptr);
+}
+
+json_t* SfuPlugin::handleAdminMessage(json_t* message) {
+    std::string request;
+    JsonRef reply = JsonRef::object();
+    if (!message || !jsonGetString(message, "request", request) || request != "status") {
+        reply.setString("error", "unknown request (supported: status)");
+        return reply.release();
+    }
+    size_t sessions = 0;
+    {
+        std::lock_guard<std::mutex> lock(sessionsMutex_);
+        sessions = sessionsById_.size();
+    }
+    reply.setInt("rooms", static_cast<int64_t>(registry_ ? registry_->roomCount() : 0))
+        .setInt("participants", static_cast<int64_t>(registry_ ? registry_->participantCount() : 0))
+        .setInt("sessions", static_cast<int64_t>(sessions));
+    return reply.release();
+}
+
+bool SfuPlugin::enqueue(Work work) {
+    {
+        std::lock_guard<std::mutex> lock(queueMutex_);
+        if (queue_.size() >= kMaxQueuedWork && work.kind == Work::Kind::Message) return false;
+        queue_.push_back(std::move(work));
+    }
+    queueReady_.notify_one();
+    return true;
+}
+
+void SfuPlugin::setupMedia(janus_plugin_session* handle) {
+    std::shared_ptr<MediaSession> session = findByHandle(handle);
+    if (!session) return;
+    session->hangingUp() = false;
+    session->started().store(true, std::memory_order_release);
+    JANUS_LOG(LOG_VERB, "%ssession %llu: PeerConnection up\n", kLogPrefix, static_cast<unsigned long long>(session->id()));
+}
+
+void SfuPlugin::hangupMedia(janus_plugin_session* handle) {
+    std::shared_ptr<MediaSession> session = findByHandle(handle);
+    if (!session) return;
+    // hangup_media and destroy_session can both end a participant; the
+    // first one wins.
+    if (session->hangingUp().exchange(true)) return;
+    session->started().store(false, std::memory_order_release);
+    Work departure;
+    departure.kind = Work::Kind::Departure;
+    departure.sessionId = session->id();
+    enqueue(std::move(departure));
+}
+
+void SfuPlugin::destroySession(janus_plugin_session* handle, int* error) {
+    std::shared_ptr<MediaSession> session;
+    {
+        std::lock_guard<std::mutex> lock(sessionsMutex_);
+        auto found = sessionsByHandle_.find(handle);
+        if (found == sessionsByHandle_.end()) {
+            *error = -2;
+            return;
+        }
+        session = std::move(found->second);
+        sessionsByHandle_.erase(found);
+        sessionsById_.erase(session->id());
+    }
+    session->closed().store(true, std::memory_order_release);
+    session->started().store(false, std::memory_order_release);
+    handle->plugin_handle = nullptr;
+    Work departure;
+    departure.kind = Work::Kind::Departure;
+    departure.sessionId = session->id();
+    enqueue(std::move(departure));
+    *error = 0;
+    // Fan-out snapshots may still hold `session`; the last one drops the handle reference.
+}
+
+json_t* SfuPlugin::querySession(janus_plugin_session* handle) {
+    std::shared_ptr<MediaSession> session = findByHandle(handle);
+    if (!session) return nullptr;
+    JsonRef info = JsonRef::object();
+    info.setInt("session", static_cast<int64_t>(session->id()))
+        .setBool("media", session->started().load())
+        .setBool("joined", registry_ && registry_->isJoined(session->id()));
+    return info.release();
+}
+
+void SfuPlugin::runHandler() {
+    for (;;) {
+        // The deadline is read before taking the queue lock (no nesting);
+        // only this thread changes the registry, so it cannot move meanwhile.
+        std::optional<Millis> deadline = registry_->nextDeadline();
+        if (!registry_->voiceDetectedSessions().empty()) {
+            const Millis quietCheck = monotonicNow() + kQuietCheckIntervalMs;
+            deadline = deadline ? std::min(*deadline, quietCheck) : quietCheck;
+        }
+        std::optional<Work> work;
+        {
+            std::unique_lock<std::mutex> lock(queueMutex_);
+            if (queue_.empty()) {
+                if (deadline) {
+                    const Millis wait = std::max<Millis>(0, *deadline - monotonicNow());
+                    queueReady_.wait_for(lock, std::chrono::milliseconds(wait), [this] { return !queue_.empty(); });
+                } else {
+                    queueReady_.wait(lock, [this] { return !queue_.empty(); });
+                }
+            }
+            if (!queue_.empty()) {
+                work.emplace(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        if (work) {
+            if (work->kind == Work::Kind::Stop) return;
+            try {
+                handleWork(*work);
+            } catch (const std::exception& e) {
+                JANUS_LOG(LOG_ERR, "%sfailed to handle work: %s\n", kLogPrefix, e.what());
+            }
+        }
+        try {
+            const Millis now = monotonicNow();
+            perform(registry_->tick(now), 0, {});
+            stopQuietSpeakers(now);
+        } catch (const std::exception& e) {
+            JANUS_LOG(LOG_ERR, "%sfailed to run timers: %s\n", kLogPrefix, e.what());
+        }
+    }
+}
+
+void SfuPlugin::handleWork(Work& work) {
+    if (work.kind == Work::Kind::Departure) {
+        perform(registry_->leave(work.sessionId, DepartureReason::Disconnected, monotonicNow()), work.sessionId, {});
+        return;
+    }
+    if (work.kind == Work::Kind::SpeakingChanged) {
+        perform(registry_->setSpeaking(work.sessionId, work.speaking), work.sessionId, {});
+        return;
+    }
+    if (work.session->closed()) return;
+    handleRequest(*work.session, work.transaction, work.body.get(), work.jsep.get());
+}
+
+void SfuPlugin::handleRequest(MediaSession& session, const std::string& transaction, const json_t* body, const json_t* jsep) {
+    const SessionId id = session.id();
+    const Millis now = monotonicNow();
+    std::string request;
+    jsonGetString(body, "request", request);
+    Effects effects;
+    if (request == "join") {
+        effects = handleJoin(id, body);
+    } else if (!registry_->isJoined(id)) {
+        effects = RoomRegistry::requestError(id, envelopeTypeOf(request), "not joined");
+    } else if (request == "answer") {
+        effects = handleAnswer(id, jsep, now);
+    } else if (request == "leave") {
+        effects = registry_->leave(id, DepartureReason::Left, now);
+    } else if (request == "negotiate") {
+        effects = registry_->requestOffer(id, now);
+    } else if (request == "speaking") {
+        effects = handleSpeakingReport(session, body);
+    } else {
+        effects = handleVoiceControl(id, request, body, now);
+    }
+    perform(effects, id, transaction);
+}
+
+// Voice control requests (PROTOCOL.md 3.5): each row says which fields the
+// request needs; the registry authorises and applies it.
+Effects SfuPlugin::handleVoiceControl(SessionId id, const std::string& request, const json_t* body, Millis now) {
+    const int t = envelopeTypeOf(request);
+    int64_t user = 0, channel = 0;
+    bool flag = false;
+    auto needUser = [&] { return jsonGetInt64(body, "user", user); };
+    auto needFlag = [&](const char* key) { return jsonGetBool(body, key, flag); };
+    RoomRegistry& rooms = *registry_;
+    if (request == "mute_self" && needFlag("muted")) return rooms.muteSelf(id, flag, now);
+    if (request == "mute_user" && needUser() && needFlag("muted")) return rooms.muteUserLocally(id, user, flag, now);
+    if (request == "server_mute" && needUser() && needFlag("muted")) return rooms.serverMute(id, user, flag, now);
+    if (request == "server_deafen" && needUser() && needFlag("deafened")) return rooms.serverDeafen(id, user, flag, now);
+    if (request == "kick" && needUser()) return rooms.kick(id, user, now);
+    if (request == "block" && needUser() && needFlag("block")) return rooms.block(id, user, flag, now);
+    if (request == "move" && needUser() && jsonGetInt64(body, "channel", channel)) return rooms.move(id, user, channel, now);
+    return RoomRegistry::requestError(id, t, "invalid message");
+}
+
+// GoChat's web client reports its own voice gate. The level-based detector
+// stays authoritative; the report only counts for a publisher whose packets
+// carry no audio-level extension (PROTOCOL.md 3.6).
+Effects SfuPlugin::handleSpeakingReport(MediaSession& session, const json_t* body) {
+    bool speaking = false;
+    if (!jsonGetBool(body, "speaking", speaking)) return RoomRegistry::requestError(session.id(), 0, "invalid message");
+    if (session.speakingDetector().sawAudioLevel()) return {};
+    return registry_->setSpeaking(session.id(), speaking);
+}
+
+Effects SfuPlugin::handleJoin(SessionId session, const json_t* body) {
+    int64_t channel = 0;
+    std::string token;
+    if (!jsonGetInt64(body, "channel", channel) || channel == 0 || !jsonGetString(body, "token", token) || token.empty())
+        return RoomRegistry::refuseJoin(session, "invalid message");
+    if (registry_->isJoined(session)) return RoomRegistry::requestError(session, 500, "invalid message");
+
+    const auth::TokenResult verified = auth::verifyToken(token, tokenPolicy_, static_cast<int64_t>(std::time(nullptr)));
+    if (!verified.ok()) {
+        // Never log the token itself: only why it failed.
+        JANUS_LOG(LOG_INFO, "%ssession %llu: join refused, token %s\n", kLogPrefix,
+                  static_cast<unsigned long long>(session), auth::tokenErrorName(verified.error));
+        return RoomRegistry::refuseJoin(session, "unauthorized");
+    }
+    JoinRequest request;
+    request.session = session;
+    request.channel = channel;
+    request.user = verified.claims.userId;
+    request.tokenChannel = verified.claims.channelId;
+    request.perms = verified.claims.perms;
+    request.moved = verified.claims.moved;
+    Effects effects = registry_->join(request, monotonicNow());
+    JANUS_LOG(LOG_INFO, "%ssession %llu: user %lld joins channel %lld\n", kLogPrefix, static_cast<unsigned long long>(session),
+              static_cast<long long>(request.user), static_cast<long long>(channel));
+    return effects;
+}
+
+Effects SfuPlugin::handleAnswer(SessionId session, const json_t* jsep, Millis now) {
+    std::string type, sdp;
+    if (!jsep || !jsonGetString(jsep, "type", type) || type != "answer" || !jsonGetString(jsep, "sdp", sdp))
+        return RoomRegistry::requestError(session, 502, "invalid message");
+    std::optional<std::vector<AnsweredLine>> lines = readAnswer(sdp);
+    if (!lines) return RoomRegistry::requestError(session, 502, "invalid message");
+    return registry_->answer(session, *lines, now);
+}
+
+// NOTE: runs on the handler thread with no plugin lock held: push_event may
+// block (ICE gathering) and the RTCP helpers take the handle mutex.
+void SfuPlugin::perform(const Effects& effects, SessionId current, const std::string& transaction) {
+    for (const Effect& effect : effects) {
+        std::visit(
+            Overloaded{
+                [&](const OutEvent& event) {
+                    std::shared_ptr<MediaSession> target = findById(event.to);
+                    if (!target) return;
+                    JsonRef data = eventJson(event);
+                    const char* tx = (event.answersRequest && event.to == current && !transaction.empty()) ? transaction.c_str() : nullptr;
+                    gateway_->push_event(target->handle(), gochat_sfu_descriptor(), tx, data.get(), nullptr);
+                },
+                [&](const SendOffer& offer) {
+                    std::shared_ptr<MediaSession> target = findById(offer.to);
+                    if (!target) return;
+                    const std::string sdp = writeOffer(offer.plan, target->sdpSessionId());
+                    if (sdp.empty()) {
+                        JANUS_LOG(LOG_ERR, "%ssession %llu: could not write offer\n", kLogPrefix,
+                                  static_cast<unsigned long long>(offer.to));
+                        return;
+                    }
+                    JsonRef jsepOut = JsonRef::object();
+                    jsepOut.setString("type", "offer").setString("sdp", sdp);
+                    OutEvent event;
+                    event.name = "offer";
+                    event.t = 501;
+                    JsonRef data = eventJson(event);
+                    const int rc = gateway_->push_event(target->handle(), gochat_sfu_descriptor(), nullptr, data.get(), jsepOut.get());
+                    JANUS_LOG(LOG_VERB, "%ssession %llu: offer v%llu with %zu lines pushed (%d)\n", kLogPrefix,
+                              static_cast<unsigned long long>(offer.to), static_cast<unsigned long long>(offer.plan.version),
+                              offer.plan.lines.size(), rc);
+                },
+                [&](const SetFanout& change) {
+                    std::shared_ptr<MediaSession> publisher = findById(change.publisher);
+                    if (!publisher) return;
+                    // Lines leaving this fan-out pause; their context is kept
+                    // for a resume as long as the binding stays.
+                    if (std::shared_ptr<const Fanout> previous = publisher->fanout(change.kind))
+                        for (const FanoutEntry& entry : *previous) {
+                            MediaSession::LineForwarding& line = entry.subscriber->lineForwarding()[entry.mindex];
+                            if (line.binding == entry.binding) line.forwarding = false;  // not if rebound meanwhile
+                        }
+                    auto fanout = std::make_shared<Fanout>();
+                    fanout->reserve(change.targets.size());
+                    for (const FanoutTarget& target : change.targets) {
+                        std::shared_ptr<MediaSession> subscriber = findById(target.subscriber);
+                        if (!subscriber) continue;
+                        MediaSession::LineForwarding& line = subscriber->lineForwarding()[target.mindex];
+                        if (line.binding != target.binding || !line.context) {
+                            line.binding = target.binding;
+                            line.context = std::make_shared<ForwardContext>();
+                        } else if (!line.forwarding) {
+                            line.context->resumePending.store(true, std::memory_order_release);
+                        }
+                        line.forwarding = true;
+                        fanout->push_back(FanoutEntry{std::move(subscriber), target.mindex, line.context, target.binding});
+                    }
+                    publisher->setFanout(change.kind, std::move(fanout));
+                },
+                [&](const RequestKeyframe& request) {
+                    if (std::shared_ptr<MediaSession> publisher = findById(request.publisher)) requestKeyframe(*publisher);
+                },
+                [&](const ClosePeer& close) {
+                    if (std::shared_ptr<MediaSession> target = findById(close.session)) gateway_->close_pc(target->handle());
+                },
+            },
+            effect);
+    }
+}
+
+// A publisher that stops sending altogether (a dropped connection, a client
+// that stops its track) never reports silence; its detector is checked here.
+void SfuPlugin::stopQuietSpeakers(Millis now) {
+    for (SessionId id : registry_->voiceDetectedSessions()) {
+        std::shared_ptr<MediaSession> session = findById(id);
+        if (session && !session->speakingDetector().quietFor(now)) continue;
+        if (session) session->speakingDetector().requestReset();
+        perform(registry_->setSpeaking(id, false), id, {});
+    }
+}
+
+void SfuPlugin::requestKeyframe(MediaSession& publisher) {
+    const int64_t now = monotonicNow();
+    int64_t last = publisher.lastKeyframeRequest().load();
+    if (now - last < kKeyframeIntervalMs) return;
+    if (!publisher.lastKeyframeRequest().compare_exchange_strong(last, now)) return;
+    // send_pli (without _stream) would also hit every sendonly remote line
+    // of this PeerConnection; target the publisher's own video line.
+    gateway_->send_pli_stream(publisher.handle(), kOwnVideoMindex);
+}
+
+// Media path: runs on the publisher's loop thread for every packet. No
+// allocation, no registry lock: one uncontended per-publisher lock to copy
+// the snapshot pointer, then relays.
+void SfuPlugin::incomingRtp(janus_plugin_session* handle, janus_plugin_rtp* packet) {
+    if (!handle || g_atomic_int_get(&handle->stopped) || !packet || !packet->buffer || packet->length < 12) return;
+    auto* session = static_cast<MediaSession*>(handle->plugin_handle);
+    if (!session || session->closed().load(std::memory_order_acquire)) return;
+    const MediaKind kind = packet->video ? MediaKind::Video : MediaKind::Audio;
+    // Only the own lines carry a participant's media; anything else is dropped.
+    if (packet->mindex != (kind == MediaKind::Audio ? kOwnAudioMindex : kOwnVideoMindex)) return;
+    // Detection runs even when nobody receives (muted users are detected,
+    // and shown speaking the moment they are unmuted while talking).
+    if (kind == MediaKind::Audio) detectSpeaking(*session, *packet);
+    std::shared_ptr<const Fanout> fanout = session->fanout(kind);
+    if (!fanout || fanout->empty()) return;
+
+    auto* header = reinterpret_cast<janus_rtp_header*>(packet->buffer);
+    const uint32_t timestamp = header->timestamp;
+    const uint16_t sequence = header->seq_number;
+    const int mindex = packet->mindex;
+    for (const FanoutEntry& entry : *fanout) {
+        if (!entry.subscriber->acceptsMedia()) continue;
+        ForwardContext& context = *entry.context;
+        if (context.resumePending.load(std::memory_order_acquire) && context.resumePending.exchange(false)) {
+            context.rtp.seq_reset = TRUE;
+            context.rtp.ts_reset = TRUE;
+        }
+        janus_rtp_header_update(header, &context.rtp, packet->video, 0);
+        packet->mindex = entry.mindex;
+        // relay_rtp copies the buffer, so restoring right after is safe; the
+        // audio level and other extensions travel in packet->extensions.
+        gateway_->relay_rtp(entry.subscriber->handle(), packet);
+        header->timestamp = timestamp;
+        header->seq_number = sequence;
+    }
+    packet->mindex = mindex;
+}
+
+// Per audio packet, on the publisher's loop: allocation-free; only a change
+// of verdict (a few times per sentence at most) queues work.
+void SfuPlugin::detectSpeaking(MediaSession& session, const janus_plugin_rtp& packet) {
+    const int level = packet.extensions.audio_level;
+    if (level < 0) return;  // no audio-level extension on this packet
+    const SpeakingDetector::Change change = session.speakingDetector().onAudioLevel(level, monotonicNow());
+    if (change == SpeakingDetector::Change::None) return;
+    Work work;
+    work.kind = Work::Kind::SpeakingChanged;
+    work.sessionId = session.id();
+    work.speaking = change == SpeakingDetector::Change::Started;
+    enqueue(std::move(work));
+}
+
+void SfuPlugin::incomingRtcp(janus_plugin_session* /*handle*/, janus_plugin_rtcp* /*packet*/) {
+    // Reports and NACKs are handled by the Janus core. Keyframe requests
+    // from subscribers are mapped to publishers by the video work.
+}
+
+SfuPlugin& instance() { return plugin; }
+
+}  // namespace
+}  // namespace gochat::sfu
+
+// ---- C entry points (shim.h). No exception crosses this boundary. ----
+using gochat::sfu::instance;
+
+extern "C" int gochat_sfu_init(janus_callbacks* callback, const char* config_path) {
+    try {
+        return instance().init(callback, config_path) ? 0 : -1;
+    } catch (...) {
+        return -1;
+    }
+}
+extern "C" void gochat_sfu_destroy(void) {
+    try {
+        instance().shutdown();
+    } catch (...) {
+    }
+}
+extern "C" void gochat_sfu_create_session(janus_plugin_session* handle, int* error) {
+    try {
+        instance().createSession(handle, error);
+    } catch (...) {
+        *error = -1;
+    }
+}
+extern "C" janus_plugin_result* gochat_sfu_handle_message(janus_plugin_session* handle, char* transaction, json_t* message, json_t* jsep) {
+    try {
+        return instance().handleMessage(handle, transaction, message, jsep);
+    } catch (...) {
+        return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "internal error", nullptr);
+    }
+}
+extern "C" json_t* gochat_sfu_handle_admin_message(json_t* message) {
+    try {
+        return instance().handleAdminMessage(message);
+    } catch (...) {
+        return nullptr;
+    }
+}
+extern "C" void gochat_sfu_setup_media(janus_plugin_session* handle) {
+    try {
+        instance().setupMedia(handle);
+    } catch (...) {
+    }
+}
+extern "C" void gochat_sfu_incoming_rtp(janus_plugin_session* handle, janus_plugin_rtp* packet) {
+    try {
+        instance().incomingRtp(handle, packet);
+    } catch (...) {
+    }
+}
+extern "C" void gochat_sfu_incoming_rtcp(janus_plugin_session* handle, janus_plugin_rtcp* packet) {
+    try {
+        instance().incomingRtcp(handle, packet);
+    } catch (...) {
+    }
+}
+extern "C" void gochat_sfu_hangup_media(janus_plugin_session* handle) {
+    try {
+        instance().hangupMedia(handle);
+    } catch (...) {
+    }
+}
+extern "C" void gochat_sfu_destroy_session(janus_plugin_session* handle, int* error) {
+    try {
+        instance().destroySession(handle, error);
+    } catch (...) {
+        *error = -1;
+    }
+}
+extern "C" json_t* gochat_sfu_query_session(janus_plugin_session* handle) {
+    try {
+        return instance().querySession(handle);
+    } catch (...) {
+        return nullptr;
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# THE test command: install deps, build from a clean state into ./local,
+# run the CMocka unit tests (make check), then the end-to-end suite against
+# the real Janus binary (tests/e2e, see docs/testing.md).
+#
+#   bash scripts/test.sh                 # everything
+#   bash scripts/test.sh -k foundation   # extra arguments go to pytest
+#   GOCHAT_SKIP_BUILD=1 bash scripts/test.sh -k selftest   # reuse ./local
+#
+# Exits non-zero when the build, a unit test or an e2e test fails.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+PYTHON=/usr/bin/python3   # Debian's aiortc/websockets live here, not in a pyenv python3
+status=0
+
+bash scripts/install-deps.sh
+
+if [ "${GOCHAT_SKIP_BUILD:-0}" != "1" ]; then
+  echo "== build (clean) =="
+  if [ -f Makefile ]; then make distclean >/dev/null 2>&1 || true; fi
+  rm -rf "$REPO/local"
+  autoreconf -fi
+  ./configure --prefix="$REPO/local"
+  make -j2
+  make install
+
+  echo "== unit tests (make check) =="
+  if ! make -j2 check; then
+    status=1
+    find . -name 'test-suite.log' -not -path './local/*' -exec cat {} + || true
+  fi
+fi
+
+echo "== end-to-end tests (real Janus in a private network namespace) =="
+# The suite moves itself into a fresh network namespace (tests/e2e/conftest.py),
+# so it needs root, as CI is.
+export GOCHAT_PREFIX="${GOCHAT_PREFIX:-$REPO/local}"
+if ! "$PYTHON" -m pytest tests/e2e -v "$@"; then
+  status=1
+fi
+
+if [ "$status" -ne 0 ]; then
+  echo "scripts/test.sh: FAILED (e2e logs: run/e2e/latest/)" >&2
+fi
+exit "$status"

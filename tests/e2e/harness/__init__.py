@@ -1,0 +1,1 @@
+"""GoChat SFU end-to-end harness (see docs/testing.md)."""

@@ -1,0 +1,391 @@
+// The room registry: joins and refusals, the offer sequence GoChat's web
+// client needs, who forwards to whom, departures, line reuse and timers.
+// Time is injected: no test sleeps.
+#include "plugins/gochat-sfu/core/registry.hpp"
+#include "tests/unit/cmocka.hpp"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+using namespace gochat::sfu;
+
+namespace {
+
+constexpr ChannelId kChannel = 1234567890123456789;
+constexpr UserId kAlice = 1111111111111111111;
+constexpr UserId kBob = 2222222222222222222;
+constexpr UserId kCarol = 3333333333333333333;
+constexpr int64_t kConnect = int64_t{1} << 20;
+constexpr int64_t kSpeak = int64_t{1} << 21;
+constexpr int64_t kVideo = int64_t{1} << 22;
+constexpr int64_t kVoice = kConnect | kSpeak | kVideo;
+
+template <class T>
+std::vector<T> only(const Effects& effects) {
+    std::vector<T> out;
+    for (const Effect& effect : effects)
+        if (const T* item = std::get_if<T>(&effect)) out.push_back(*item);
+    return out;
+}
+
+const OutEvent* findEvent(const Effects& effects, SessionId to, const std::string& name) {
+    for (const Effect& effect : effects)
+        if (const OutEvent* event = std::get_if<OutEvent>(&effect))
+            if (event->to == to && event->name == name) return event;
+    return nullptr;
+}
+
+std::string errorOf(const OutEvent& event) {
+    for (const auto& [key, value] : event.fields)
+        if (key == "error") return std::get<std::string>(value);
+    return {};
+}
+
+const SendOffer* offerTo(const Effects& effects, SessionId to) {
+    for (const Effect& effect : effects)
+        if (const SendOffer* offer = std::get_if<SendOffer>(&effect))
+            if (offer->to == to) return offer;
+    return nullptr;
+}
+
+const SetFanout* fanoutOf(const Effects& effects, SessionId publisher, MediaKind kind) {
+    const SetFanout* last = nullptr;
+    for (const Effect& effect : effects)
+        if (const SetFanout* change = std::get_if<SetFanout>(&effect))
+            if (change->publisher == publisher && change->kind == kind) last = change;
+    return last;
+}
+
+// Drives a registry like the adapter would, keeping the current time.
+struct Fixture {
+    RoomRegistry registry{[] {
+        RegistryConfig config;
+        config.emptyRoomTtl = 10'000;
+        config.offerDebounce = 50;
+        config.maxParticipants = 3;
+        return config;
+    }()};
+    Millis now = 1'000;
+
+    Effects join(SessionId session, UserId user, int64_t perms = kVoice, ChannelId tokenChannel = kChannel, bool moved = false) {
+        JoinRequest request;
+        request.session = session;
+        request.channel = kChannel;
+        request.user = user;
+        request.tokenChannel = tokenChannel;
+        request.perms = perms;
+        request.moved = moved;
+        return registry.join(request, now);
+    }
+
+    // Answers like a browser: own lines sent as allowed, every remote line received.
+    Effects answerAll(SessionId session, const OfferPlan& plan, bool sendAudio = true, bool sendVideo = false) {
+        std::vector<AnsweredLine> lines;
+        for (const PlannedLine& line : plan.lines) {
+            AnsweredLine answered{line.mindex, line.kind, Direction::Inactive};
+            if (line.direction == Direction::RecvOnly) {
+                const bool send = line.kind == MediaKind::Audio ? sendAudio : sendVideo;
+                answered.direction = send ? Direction::SendOnly : Direction::Inactive;
+            } else if (line.direction == Direction::SendOnly) {
+                answered.direction = Direction::RecvOnly;
+            }
+            lines.push_back(answered);
+        }
+        return registry.answer(session, lines, now);
+    }
+
+    // Joins and completes negotiation until no offer is pending.
+    OfferPlan joinAndSettle(SessionId session, UserId user, int64_t perms = kVoice) {
+        Effects effects = join(session, user, perms);
+        const SendOffer* offer = offerTo(effects, session);
+        assert_non_null(offer);
+        OfferPlan plan = offer->plan;
+        Effects more = answerAll(session, plan);
+        while (const SendOffer* next = offerTo(more, session)) {
+            plan = next->plan;
+            more = answerAll(session, plan);
+        }
+        return plan;
+    }
+
+    // Lets debounced re-offers fire and answers all of them.
+    void settleEveryone(std::vector<SessionId> sessions) {
+        for (int round = 0; round < 10; ++round) {
+            now += 100;
+            Effects effects = registry.tick(now);
+            bool any = false;
+            for (SessionId session : sessions) {
+                while (const SendOffer* offer = offerTo(effects, session)) {
+                    any = true;
+                    effects = answerAll(session, offer->plan);
+                }
+            }
+            if (!any) return;
+        }
+    }
+};
+
+void join_acks_then_offers_only_own_two_lines(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    Effects effects = f.join(2, kBob);
+    assert_int_equal(effects.size(), 2);
+    const OutEvent* ack = std::get_if<OutEvent>(&effects[0]);
+    assert_non_null(ack);
+    assert_string_equal(ack->name.c_str(), "joined");
+    assert_true(ack->answersRequest);
+    const SendOffer* offer = std::get_if<SendOffer>(&effects[1]);
+    assert_non_null(offer);
+    // Alice already publishes, yet the first offer holds only Bob's own lines (PROTOCOL.md 3.8).
+    assert_int_equal(offer->plan.lines.size(), 2);
+    assert_int_equal(static_cast<int>(offer->plan.lines[0].kind), static_cast<int>(MediaKind::Audio));
+    assert_int_equal(static_cast<int>(offer->plan.lines[0].direction), static_cast<int>(Direction::RecvOnly));
+    assert_int_equal(static_cast<int>(offer->plan.lines[1].kind), static_cast<int>(MediaKind::Video));
+}
+
+void first_answer_brings_remote_tracks_at_once(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    Effects effects = f.join(2, kBob);
+    Effects followUp = f.answerAll(2, offerTo(effects, 2)->plan);
+    const SendOffer* offer = offerTo(followUp, 2);
+    assert_non_null(offer);  // no debounce wait for the first follow-up
+    assert_int_equal(offer->plan.lines.size(), 3);
+    const PlannedLine& remote = offer->plan.lines[2];
+    assert_int_equal(static_cast<int>(remote.direction), static_cast<int>(Direction::SendOnly));
+    assert_string_equal(remote.streamId.c_str(), "user-1111111111111111111");
+    assert_false(remote.trackId.empty());
+    assert_true(offer->plan.version > offerTo(effects, 2)->plan.version);
+}
+
+void token_for_other_channel_is_unauthorized(void**) {
+    Fixture f;
+    Effects effects = f.join(1, kAlice, kVoice, 42);
+    const OutEvent* refusal = findEvent(effects, 1, "join_refused");
+    assert_non_null(refusal);
+    assert_string_equal(errorOf(*refusal).c_str(), "unauthorized");
+    assert_true(refusal->close.has_value());
+    assert_false(f.registry.isJoined(1));
+}
+
+void join_without_connect_is_forbidden(void**) {
+    Fixture f;
+    const Effects effects = f.join(1, kAlice, kSpeak | kVideo);
+    const OutEvent* refusal = findEvent(effects, 1, "join_refused");
+    assert_non_null(refusal);
+    assert_string_equal(errorOf(*refusal).c_str(), "forbidden");
+    assert_int_equal(f.registry.roomCount(), 0);
+}
+
+void moved_token_joins_without_connect(void**) {
+    Fixture f;
+    const Effects effects = f.join(1, kAlice, 0, kChannel, true);
+    assert_non_null(findEvent(effects, 1, "joined"));
+}
+
+void join_beyond_capacity_is_room_full(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    f.joinAndSettle(2, kBob);
+    f.joinAndSettle(3, kCarol);
+    const Effects effects = f.join(4, 4444444444444444444);
+    const OutEvent* refusal = findEvent(effects, 4, "join_refused");
+    assert_non_null(refusal);
+    assert_string_equal(errorOf(*refusal).c_str(), "room full");
+}
+
+void second_join_of_same_user_replaces_first(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    Effects effects = f.join(2, kAlice);
+    const OutEvent* notice = findEvent(effects, 1, "replaced");
+    assert_non_null(notice);
+    assert_int_equal(notice->close->code, 4010);
+    assert_string_equal(notice->close->reason.c_str(), "replaced");
+    assert_false(only<ClosePeer>(effects).empty());
+    assert_non_null(findEvent(effects, 2, "joined"));
+    assert_false(f.registry.isJoined(1));
+    assert_true(f.registry.isJoined(2));
+}
+
+void audio_is_forwarded_only_to_ready_lines(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    Effects effects = f.join(2, kBob);
+    Effects followUp = f.answerAll(2, offerTo(effects, 2)->plan);
+    // Bob's line for Alice is offered but not answered yet: nothing forwards to it.
+    const SetFanout* pending = fanoutOf(followUp, 1, MediaKind::Audio);
+    assert_true(pending == nullptr || pending->targets.empty());
+    Effects answered = f.answerAll(2, offerTo(followUp, 2)->plan);
+    const SetFanout* ready = fanoutOf(answered, 1, MediaKind::Audio);
+    assert_non_null(ready);
+    assert_int_equal(ready->targets.size(), 1);
+    assert_int_equal(ready->targets[0].subscriber, 2);
+    assert_int_equal(ready->targets[0].mindex, 2);
+}
+
+void speaker_without_speak_gets_inactive_line_and_is_never_forwarded(void**) {
+    Fixture f;
+    const OfferPlan mutePlan = f.joinAndSettle(1, kAlice, kConnect);
+    assert_int_equal(static_cast<int>(mutePlan.lines[0].direction), static_cast<int>(Direction::Inactive));
+    f.joinAndSettle(2, kBob);
+    f.settleEveryone({1, 2});
+    // Even if Alice claims to send, she has no publication, so no fan-out.
+    std::vector<AnsweredLine> claim = {{0, MediaKind::Audio, Direction::SendOnly}};
+    Effects effects = f.registry.requestOffer(1, f.now);
+    if (const SendOffer* offer = offerTo(effects, 1)) {
+        Effects answered = f.registry.answer(1, claim, f.now);
+        assert_null(fanoutOf(answered, 1, MediaKind::Audio));
+        (void)offer;
+    }
+    // Bob is heard by Alice: Alice holds a receiving line for Bob.
+    Effects tick = f.registry.tick(f.now += 100);
+    (void)tick;
+}
+
+void leaving_frees_the_line_and_reoffers_it_inactive(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    f.joinAndSettle(2, kBob);
+    f.settleEveryone({1, 2});
+    Effects effects = f.registry.leave(1, DepartureReason::Left, f.now);
+    const OutEvent* bye = findEvent(effects, 1, "left");
+    assert_non_null(bye);
+    assert_int_equal(bye->close->code, 1000);
+    // The departed publisher's fan-out is emptied at once.
+    const SetFanout* cleared = fanoutOf(effects, 1, MediaKind::Audio);
+    assert_non_null(cleared);
+    assert_true(cleared->targets.empty());
+    // Bob's re-offer is debounced, then shows the line inactive without a stream.
+    assert_null(offerTo(effects, 2));
+    f.now += 50;
+    const Effects later = f.registry.tick(f.now);
+    const SendOffer* offer = offerTo(later, 2);
+    assert_non_null(offer);
+    assert_int_equal(offer->plan.lines.size(), 3);
+    assert_int_equal(static_cast<int>(offer->plan.lines[2].direction), static_cast<int>(Direction::Inactive));
+    assert_true(offer->plan.lines[2].streamId.empty());
+}
+
+void freed_lines_are_reused_so_sdp_stays_bounded(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    for (int cycle = 0; cycle < 50; ++cycle) {
+        const SessionId visitor = 100 + cycle;
+        f.joinAndSettle(visitor, kBob + cycle);
+        f.settleEveryone({1, visitor});
+        f.registry.leave(visitor, DepartureReason::Disconnected, f.now);
+        f.settleEveryone({1});
+    }
+    const Effects effects = f.registry.requestOffer(1, f.now);
+    const SendOffer* offer = offerTo(effects, 1);
+    assert_non_null(offer);
+    assert_int_equal(offer->plan.lines.size(), 3);  // own two + peak of one remote audio track
+}
+
+void changes_during_an_unanswered_offer_fold_into_one_follow_up(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    Effects bobJoin = f.join(2, kBob);
+    Effects bobFollow = f.answerAll(2, offerTo(bobJoin, 2)->plan);
+    // Alice's re-offer for Bob goes out after the debounce...
+    f.now += 50;
+    const Effects debounced = f.registry.tick(f.now);
+    const SendOffer* aliceOffer = offerTo(debounced, 1);
+    assert_non_null(aliceOffer);
+    const OfferPlan inFlight = aliceOffer->plan;
+    // ...and while it is unanswered, Carol joins and publishes: no second offer yet.
+    Effects carolJoin = f.join(3, kCarol);
+    f.answerAll(3, offerTo(carolJoin, 3)->plan);
+    f.now += 200;
+    const Effects whileInFlight = f.registry.tick(f.now);
+    assert_null(offerTo(whileInFlight, 1));
+    // Alice answers: the change waited past its debounce, so the one
+    // follow-up bringing Carol goes out with the answer.
+    const Effects afterAnswer = f.answerAll(1, inFlight);
+    const SendOffer* followUp = offerTo(afterAnswer, 1);
+    assert_non_null(followUp);
+    assert_int_equal(followUp->plan.lines.size(), 4);
+    assert_true(followUp->plan.version == inFlight.version + 1);
+    (void)bobFollow;
+}
+
+void answer_without_offer_is_invalid(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    const Effects effects = f.registry.answer(1, {}, f.now);
+    const OutEvent* error = findEvent(effects, 1, "error");
+    assert_non_null(error);
+    assert_string_equal(errorOf(*error).c_str(), "invalid message");
+}
+
+void requests_before_join_are_refused(void**) {
+    Fixture f;
+    const Effects answered = f.registry.answer(9, {}, f.now);
+    assert_non_null(findEvent(answered, 9, "error"));
+    const Effects left = f.registry.leave(9, DepartureReason::Left, f.now);
+    assert_non_null(findEvent(left, 9, "error"));
+    assert_true(f.registry.leave(9, DepartureReason::Disconnected, f.now).empty());
+}
+
+void empty_room_disappears_after_ttl(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    f.registry.leave(1, DepartureReason::Disconnected, f.now);
+    assert_int_equal(f.registry.roomCount(), 1);
+    assert_int_equal(f.registry.nextDeadline().value(), f.now + 10'000);
+    f.registry.tick(f.now + 9'999);
+    assert_int_equal(f.registry.roomCount(), 1);
+    f.registry.tick(f.now + 10'000);
+    assert_int_equal(f.registry.roomCount(), 0);
+}
+
+void rejoin_within_ttl_keeps_the_room(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    f.registry.leave(1, DepartureReason::Disconnected, f.now);
+    f.now += 5'000;
+    f.joinAndSettle(2, kAlice);
+    f.registry.tick(f.now + 20'000);
+    assert_int_equal(f.registry.roomCount(), 1);
+}
+
+void video_line_ready_requests_a_keyframe(void**) {
+    Fixture f;
+    Effects aliceJoin = f.join(1, kAlice);
+    f.answerAll(1, offerTo(aliceJoin, 1)->plan, true, true);  // Alice sends audio and video
+    Effects bobJoin = f.join(2, kBob);
+    Effects follow = f.answerAll(2, offerTo(bobJoin, 2)->plan);
+    const SendOffer* offer = offerTo(follow, 2);
+    assert_int_equal(offer->plan.lines.size(), 4);
+    Effects answered = f.answerAll(2, offer->plan);
+    const auto keyframes = only<RequestKeyframe>(answered);
+    assert_int_equal(keyframes.size(), 1);
+    assert_int_equal(keyframes[0].publisher, 1);
+}
+
+}  // namespace
+
+int main() {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(join_acks_then_offers_only_own_two_lines),
+        cmocka_unit_test(first_answer_brings_remote_tracks_at_once),
+        cmocka_unit_test(token_for_other_channel_is_unauthorized),
+        cmocka_unit_test(join_without_connect_is_forbidden),
+        cmocka_unit_test(moved_token_joins_without_connect),
+        cmocka_unit_test(join_beyond_capacity_is_room_full),
+        cmocka_unit_test(second_join_of_same_user_replaces_first),
+        cmocka_unit_test(audio_is_forwarded_only_to_ready_lines),
+        cmocka_unit_test(speaker_without_speak_gets_inactive_line_and_is_never_forwarded),
+        cmocka_unit_test(leaving_frees_the_line_and_reoffers_it_inactive),
+        cmocka_unit_test(freed_lines_are_reused_so_sdp_stays_bounded),
+        cmocka_unit_test(changes_during_an_unanswered_offer_fold_into_one_follow_up),
+        cmocka_unit_test(answer_without_offer_is_invalid),
+        cmocka_unit_test(requests_before_join_are_refused),
+        cmocka_unit_test(empty_room_disappears_after_ttl),
+        cmocka_unit_test(rejoin_within_ttl_keeps_the_room),
+        cmocka_unit_test(video_line_ready_requests_a_keyframe),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}

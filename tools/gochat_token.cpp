@@ -1,0 +1,372 @@
+// gochat-token: mints a GoChat SFU token (docs/tokens.md) and prints it,
+// alone, on stdout, for operators, load tests and the project's run script.
+#include <getopt.h>
+
+#include <cerrno>
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugins/gochat-sfu/auth/token_verifier.hpp"
+#include "tools/jcfg_reader.hpp"
+
+namespace {
+
+using gochat::tools::JcfgFile;
+using gochat::tools::JcfgValue;
+
+constexpr int kExitFailure = 1;  // a file, the config or minting failed
+constexpr int kExitUsage = 2;    // the command line itself is wrong
+
+constexpr int64_t kDefaultTtlSeconds = 120;   // GoChat's own token lifetime
+constexpr size_t kMaxSecretFileBytes = 64 * 1024;
+constexpr size_t kMaxConfigFileBytes = 1024 * 1024;
+
+// Errors are raised where they are found and reported once, in main().
+struct UsageError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+struct Failure : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+// --perm names, the plugin config key holding each bit, and the default
+// bit (PROTOCOL.md section 4: GoChat's code, one above its documentation).
+struct Permission {
+    const char* name;
+    const char* configKey;
+    int defaultBit;
+};
+constexpr Permission kPermissions[] = {
+    {"connect", "voice_connect", 20},
+    {"speak", "voice_speak", 21},
+    {"video", "voice_video", 22},
+    {"mute", "voice_mute_members", 23},
+    {"deafen", "voice_deafen_members", 24},
+    {"move", "voice_move_members", 25},
+    {"admin", "administrator", 26},
+};
+// An ordinary member's rights, as in PROTOCOL.md's token example.
+constexpr const char* kDefaultPermNames = "connect,speak,video";
+
+struct Options {
+    std::optional<std::string> secret;
+    std::optional<std::string> secretFile;
+    std::optional<std::string> configPath;
+    std::optional<int64_t> user;
+    std::optional<int64_t> channel;
+    std::optional<int64_t> guild;
+    std::optional<int64_t> perms;
+    std::vector<std::string> permLists;  // each --perm argument, unsplit
+    bool moved = false;
+    std::optional<int64_t> ttl;
+    std::optional<std::string> issuer;
+    std::optional<int64_t> issuedAt;
+    bool help = false;
+};
+
+void printHelp() {
+    std::cout <<
+        R"(Usage: gochat-token --user ID --channel ID SECRET-SOURCE [OPTIONS]
+
+Mints a GoChat SFU token (an HS256 JWT, see docs/tokens.md) and prints it,
+and nothing else, on stdout.
+
+Secret (one source is required):
+  --secret S           the HMAC-SHA256 secret. Other local users can read it
+                       in the process list: prefer --secret-file or --config.
+  --secret-file PATH   read the secret from PATH; one trailing newline (LF or
+                       CRLF) is dropped, everything else is the secret.
+  --config PATH        a janus.plugin.gochat.sfu.jcfg. The secret is its
+                       general.auth_secret unless --secret or --secret-file
+                       is given; the default issuer is its general.issuer
+                       and the bits behind --perm names come from its
+                       permissions group.
+
+Claims:
+  --user ID            user_id, a non-zero int64 (required)
+  --channel ID         channel_id, an int64 (required); 0 leaves the claim
+                       out, and the token then names no channel
+  --guild ID           guild_id, an int64 (informational; 0 leaves it out)
+  --perms N            the permission bitmask, a decimal int64
+  --perm LIST          comma-separated permission names, repeatable:
+                       connect, speak, video, mute, deafen, move, admin.
+                       Not together with --perms. Without either the token
+                       gets )" << kDefaultPermNames << R"(.
+  --moved              moved=true: the user was moved here by a moderator
+                       (joins even if blocked; gets connect, speak and video)
+  --ttl SECONDS        lifetime, > 0 (default )" << kDefaultTtlSeconds << R"()
+  --issuer NAME        iss; must match the plugin's issuer (default: the
+                       config's general.issuer, else gochat)
+  --issued-at UNIX     iat in unix seconds (default now); exp is iat + ttl,
+                       so a past value makes an expired token for tests
+  -h, --help           show this text
+
+Permission bits (name, config key, default bit):
+)";
+    for (const Permission& permission : kPermissions) {
+        std::cout << "  " << std::left << std::setw(9) << permission.name << std::setw(23) << permission.configKey
+                  << permission.defaultBit << '\n';
+    }
+    std::cout << R"(
+Exit status: 0 the token was printed; 1 a file or the config could not be
+read, or minting failed; 2 the command line is wrong.
+
+Example:
+  gochat-token --config /etc/janus/janus.plugin.gochat.sfu.jcfg \
+      --user 42 --channel 789 --perm connect,speak
+)";
+}
+
+int64_t parseInt64(const char* text, const char* option) {
+    const std::string_view view(text);
+    int64_t value = 0;
+    const auto [end, ec] = std::from_chars(view.data(), view.data() + view.size(), value);
+    if (view.empty() || ec != std::errc() || end != view.data() + view.size()) {
+        throw UsageError(std::string(option) + " wants a 64-bit integer, not '" + text + "'");
+    }
+    return value;
+}
+
+template <typename T>
+void setOnce(std::optional<T>& slot, T value, const char* option) {
+    if (slot) throw UsageError(std::string(option) + " given twice");
+    slot = std::move(value);
+}
+
+Options parseArguments(int argc, char** argv) {
+    enum Flag { kSecret = 256, kSecretFile, kConfig, kUser, kChannel, kGuild, kPerms, kPerm, kMoved, kTtl,
+                kIssuer, kIssuedAt };
+    static const option kLongOptions[] = {
+        {"secret", required_argument, nullptr, kSecret},
+        {"secret-file", required_argument, nullptr, kSecretFile},
+        {"config", required_argument, nullptr, kConfig},
+        {"user", required_argument, nullptr, kUser},
+        {"channel", required_argument, nullptr, kChannel},
+        {"guild", required_argument, nullptr, kGuild},
+        {"perms", required_argument, nullptr, kPerms},
+        {"perm", required_argument, nullptr, kPerm},
+        {"moved", no_argument, nullptr, kMoved},
+        {"ttl", required_argument, nullptr, kTtl},
+        {"issuer", required_argument, nullptr, kIssuer},
+        {"issued-at", required_argument, nullptr, kIssuedAt},
+        {"help", no_argument, nullptr, 'h'},
+        {nullptr, 0, nullptr, 0},
+    };
+    Options options;
+    opterr = 0;  // report bad options ourselves, in one format
+    int flag;
+    // The leading ':' makes a missing value come back as ':' rather than '?'.
+    while ((flag = getopt_long(argc, argv, ":h", kLongOptions, nullptr)) != -1) {
+        switch (flag) {
+            case 'h': options.help = true; break;
+            case kSecret: setOnce(options.secret, std::string(optarg), "--secret"); break;
+            case kSecretFile: setOnce(options.secretFile, std::string(optarg), "--secret-file"); break;
+            case kConfig: setOnce(options.configPath, std::string(optarg), "--config"); break;
+            case kUser: setOnce(options.user, parseInt64(optarg, "--user"), "--user"); break;
+            case kChannel: setOnce(options.channel, parseInt64(optarg, "--channel"), "--channel"); break;
+            case kGuild: setOnce(options.guild, parseInt64(optarg, "--guild"), "--guild"); break;
+            case kPerms: setOnce(options.perms, parseInt64(optarg, "--perms"), "--perms"); break;
+            case kPerm: options.permLists.emplace_back(optarg); break;
+            case kMoved: options.moved = true; break;
+            case kTtl: setOnce(options.ttl, parseInt64(optarg, "--ttl"), "--ttl"); break;
+            case kIssuer: setOnce(options.issuer, std::string(optarg), "--issuer"); break;
+            case kIssuedAt: setOnce(options.issuedAt, parseInt64(optarg, "--issued-at"), "--issued-at"); break;
+            case ':': throw UsageError(std::string(argv[optind - 1]) + " needs a value");
+            default:  // glibc sets optopt for an unknown short option, 0 for a long one
+                throw UsageError("unknown option " +
+                                 (optopt ? std::string("-") + static_cast<char>(optopt) : std::string(argv[optind - 1])));
+        }
+    }
+    if (optind < argc) throw UsageError("unexpected argument '" + std::string(argv[optind]) + "'");
+    if (options.help) return options;
+
+    if (!options.user) throw UsageError("--user is required");
+    if (*options.user == 0) throw UsageError("--user must not be 0");
+    if (!options.channel) throw UsageError("--channel is required (0 for a token naming no channel)");
+    if (options.secret && options.secretFile) throw UsageError("give --secret or --secret-file, not both");
+    if (!options.secret && !options.secretFile && !options.configPath) {
+        throw UsageError("no secret: give --secret, --secret-file or --config");
+    }
+    if (options.perms && !options.permLists.empty()) throw UsageError("give --perms or --perm, not both");
+    if (options.ttl && *options.ttl <= 0) throw UsageError("--ttl must be positive");
+    if (options.issuer && options.issuer->empty()) throw UsageError("--issuer must not be empty");
+    return options;
+}
+
+struct FileCloser {
+    void operator()(FILE* file) const { std::fclose(file); }
+};
+
+// The whole file, refusing anything larger than `limit` (a secret or a
+// config is small; a device or a wrong path should not be slurped).
+std::string readFile(const std::string& path, size_t limit, const char* what) {
+    const std::unique_ptr<FILE, FileCloser> file(std::fopen(path.c_str(), "rb"));
+    if (!file) throw Failure(std::string("cannot open ") + what + " " + path + ": " + std::strerror(errno));
+    std::string content;
+    char buffer[4096];
+    size_t got;
+    while ((got = std::fread(buffer, 1, sizeof buffer, file.get())) > 0) {
+        content.append(buffer, got);
+        if (content.size() > limit) throw Failure(std::string(what) + " " + path + " is too large");
+    }
+    if (std::ferror(file.get())) {
+        throw Failure(std::string("cannot read ") + what + " " + path + ": " + std::strerror(errno));
+    }
+    return content;
+}
+
+std::string readSecretFile(const std::string& path) {
+    std::string secret = readFile(path, kMaxSecretFileBytes, "secret file");
+    // Editors and `echo` add a newline that is not part of the secret.
+    if (!secret.empty() && secret.back() == '\n') secret.pop_back();
+    if (!secret.empty() && secret.back() == '\r') secret.pop_back();
+    if (secret.empty()) throw Failure("secret file " + path + " is empty");
+    return secret;
+}
+
+// Janus hands plugins every .jcfg value as text, so the plugin accepts a
+// bit written as 20 or as "20"; so does this tool.
+int permissionBit(const JcfgFile& config, const std::string& configPath, const Permission& permission) {
+    const std::string path = std::string("permissions.") + permission.configKey;
+    const JcfgValue* value = config.find(path);
+    if (!value) return permission.defaultBit;
+    int64_t bit = -1;
+    if (value->kind == JcfgValue::Kind::Integer) {
+        bit = value->integer;
+    } else if (value->kind == JcfgValue::Kind::String) {
+        const std::string& text = value->text;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), bit);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size()) bit = -1;
+    }
+    if (bit < 0 || bit > 63) throw Failure(configPath + ": " + path + " must be a bit number from 0 to 63");
+    return static_cast<int>(bit);
+}
+
+struct Settings {
+    std::string secret;
+    std::optional<std::string> issuer;  // general.issuer of the config, if set
+    int bits[sizeof kPermissions / sizeof kPermissions[0]];
+};
+
+Settings loadSettings(const Options& options) {
+    Settings settings;
+    for (size_t i = 0; i < sizeof kPermissions / sizeof kPermissions[0]; ++i) {
+        settings.bits[i] = kPermissions[i].defaultBit;
+    }
+    if (options.configPath) {
+        std::string error;
+        const std::optional<JcfgFile> config =
+            JcfgFile::parse(readFile(*options.configPath, kMaxConfigFileBytes, "config"), error);
+        if (!config) throw Failure(*options.configPath + ": " + error);
+        for (size_t i = 0; i < sizeof kPermissions / sizeof kPermissions[0]; ++i) {
+            settings.bits[i] = permissionBit(*config, *options.configPath, kPermissions[i]);
+        }
+        if (const JcfgValue* issuer = config->find("general.issuer")) {
+            if (issuer->kind != JcfgValue::Kind::String || issuer->text.empty()) {
+                throw Failure(*options.configPath + ": general.issuer must be a non-empty string");
+            }
+            settings.issuer = issuer->text;
+        }
+        if (!options.secret && !options.secretFile) {
+            const JcfgValue* secret = config->find("general.auth_secret");
+            if (!secret || secret->kind != JcfgValue::Kind::String || secret->text.empty()) {
+                throw Failure(*options.configPath + " has no general.auth_secret string");
+            }
+            settings.secret = secret->text;
+        }
+    }
+    if (options.secret) settings.secret = *options.secret;
+    if (options.secretFile) settings.secret = readSecretFile(*options.secretFile);
+    if (settings.secret.empty()) throw UsageError("the secret must not be empty");
+    return settings;
+}
+
+int64_t permissionMask(const Options& options, const Settings& settings) {
+    if (options.perms) return *options.perms;
+    std::vector<std::string> lists = options.permLists;
+    if (lists.empty()) lists.emplace_back(kDefaultPermNames);
+    uint64_t mask = 0;
+    for (const std::string& list : lists) {
+        size_t start = 0;
+        while (start <= list.size()) {
+            const size_t comma = std::min(list.find(',', start), list.size());
+            const std::string name = list.substr(start, comma - start);
+            start = comma + 1;
+            if (name.empty()) throw UsageError("--perm has an empty name in '" + list + "'");
+            bool known = false;
+            for (size_t i = 0; i < sizeof kPermissions / sizeof kPermissions[0]; ++i) {
+                if (name == kPermissions[i].name) {
+                    mask |= uint64_t{1} << settings.bits[i];
+                    known = true;
+                }
+            }
+            if (!known) {
+                throw UsageError("unknown permission '" + name +
+                                 "' (known: connect, speak, video, mute, deafen, move, admin)");
+            }
+        }
+    }
+    return static_cast<int64_t>(mask);
+}
+
+int run(int argc, char** argv) {
+    const Options options = parseArguments(argc, argv);
+    if (options.help) {
+        printHelp();
+        return 0;
+    }
+    const Settings settings = loadSettings(options);
+
+    gochat::auth::TokenPolicy policy;
+    policy.secret = settings.secret;
+    // --issuer, else the config's, else the policy's default ("gochat").
+    if (options.issuer) {
+        policy.issuer = *options.issuer;
+    } else if (settings.issuer) {
+        policy.issuer = *settings.issuer;
+    }
+    gochat::auth::TokenClaims claims;
+    claims.userId = *options.user;
+    claims.channelId = *options.channel;
+    claims.guildId = options.guild.value_or(0);
+    claims.perms = permissionMask(options, settings);
+    claims.moved = options.moved;
+    const int64_t issuedAt = options.issuedAt ? *options.issuedAt : static_cast<int64_t>(std::time(nullptr));
+
+    const std::string token =
+        gochat::auth::mintToken(claims, policy, issuedAt, options.ttl.value_or(kDefaultTtlSeconds));
+    if (token.empty()) throw Failure("could not mint the token");
+    std::cout << token << '\n' << std::flush;
+    if (!std::cout) throw Failure("could not write the token to stdout");
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    try {
+        return run(argc, argv);
+    } catch (const UsageError& error) {
+        std::cerr << "gochat-token: " << error.what() << "\nTry 'gochat-token --help'.\n";
+        return kExitUsage;
+    } catch (const Failure& error) {
+        std::cerr << "gochat-token: " << error.what() << '\n';
+        return kExitFailure;
+    } catch (const std::exception& error) {
+        std::cerr << "gochat-token: " << error.what() << '\n';
+        return kExitFailure;
+    }
+}

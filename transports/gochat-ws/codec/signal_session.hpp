@@ -1,0 +1,101 @@
+// Per-socket translation state: one Janus session and one handle per
+// GoChat socket, the join gate, and the transaction map that turns Janus
+// errors back into envelope errors. Pure: every input returns Effects that
+// the lws glue carries out (frames to write, Janus requests to submit, a
+// close). Runs on one thread only (the lws service thread), so it has no
+// lock of its own.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/json_ref.hpp"
+#include "transports/gochat-ws/codec/envelope_codec.hpp"
+
+namespace gochat::ws {
+
+enum class LogLevel { Warn, Info, Verbose };
+
+struct LogLine {
+    LogLevel level;
+    std::string text;
+};
+
+struct Effects {
+    std::vector<std::string> toClient;  // text frames, in order
+    std::vector<JsonRef> toJanus;       // requests for incoming_request, in order
+    // Close after the frames above are flushed, or at once when `abort`.
+    std::optional<CloseRequest> close;
+    bool abort = false;
+    std::vector<LogLine> log;
+};
+
+class SignalSession {
+public:
+    // Bounds protect the transport from a client that floods before the
+    // handle exists or from replies that never come.
+    static constexpr size_t kMaxQueuedBeforeAttach = 16;
+    static constexpr size_t kMaxPendingTransactions = 256;
+
+    SignalSession(uint64_t connectionId, std::string plugin);
+
+    // The socket is open: create the Janus session.
+    Effects start();
+    // One complete client message.
+    Effects onClientText(std::string_view text, int64_t nowMs);
+    Effects onClientBinary();
+    Effects onClientTooLarge();
+    // One message Janus sent for this socket.
+    Effects onJanus(const json_t* message);
+    Effects onJoinTimeout();
+    Effects onKeepaliveDue();
+    // Janus's session bookkeeping callbacks (transport.h).
+    void onSessionCreated(uint64_t sessionId);
+    Effects onSessionOver(uint64_t sessionId, bool timeout, bool claimed);
+    void onSessionClaimed(uint64_t sessionId);
+
+    bool joined() const { return joined_; }
+    bool joinRequested() const { return joinRequested_; }
+    bool closing() const { return phase_ == Phase::Closing; }
+    uint64_t sessionId() const { return sessionId_; }
+    uint64_t handleId() const { return handleId_; }
+    size_t pendingTransactions() const { return transactions_.size(); }
+
+private:
+    enum class Phase { CreatingSession, Attaching, Ready, Closing };
+    enum class Purpose { Create, Attach, Keepalive, Client };
+    struct PendingTransaction {
+        std::string id;
+        Purpose purpose;
+        int64_t t;  // envelope t of a Client request
+    };
+
+    void handleClientMessage(ClientMessage message, Effects& effects);
+    void dispatchToJanus(ClientMessage message, Effects& effects);
+    void handleJanusError(const JanusReply& reply, Effects& effects);
+    void handlePluginEvent(const JanusReply& reply, Effects& effects);
+    // Before join every failure ends the socket as a refused join.
+    void refuseJoin(std::string_view error, Effects& effects);
+    void answerError(int64_t t, Effects& effects);
+    void closeWith(int code, std::string_view reason, Effects& effects);
+    std::string remember(Purpose purpose, int64_t t);
+    std::optional<PendingTransaction> forget(const std::string& transaction);
+
+    uint64_t connectionId_;
+    std::string plugin_;
+    Phase phase_ = Phase::CreatingSession;
+    bool joinRequested_ = false;
+    bool joined_ = false;
+    uint64_t sessionId_ = 0;
+    uint64_t handleId_ = 0;
+    uint64_t nextTransaction_ = 1;
+    std::deque<ClientMessage> queuedBeforeAttach_;
+    std::deque<PendingTransaction> transactions_;  // oldest first, bounded
+};
+
+}  // namespace gochat::ws

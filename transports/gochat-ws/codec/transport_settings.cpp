@@ -1,0 +1,77 @@
+#include "transports/gochat-ws/codec/transport_settings.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+
+namespace gochat::ws {
+namespace {
+
+// Janus's own janus_is_true accepts these spellings; mirror them so a
+// .jcfg reads the same to an operator whichever transport it configures.
+std::optional<bool> parseBool(std::string_view text) {
+    if (text == "true" || text == "yes" || text == "1") return true;
+    if (text == "false" || text == "no" || text == "0") return false;
+    return std::nullopt;
+}
+
+std::optional<int64_t> parseInteger(std::string_view text) {
+    if (text.empty() || text.size() > 20) return std::nullopt;
+    std::string copy(text);
+    char* end = nullptr;
+    errno = 0;
+    long long value = std::strtoll(copy.c_str(), &end, 10);
+    if (errno != 0 || end != copy.c_str() + copy.size()) return std::nullopt;
+    return static_cast<int64_t>(value);
+}
+
+std::optional<int64_t> parseRange(std::string_view text, int64_t min, int64_t max) {
+    auto value = parseInteger(text);
+    if (!value || *value < min || *value > max) return std::nullopt;
+    return value;
+}
+
+}  // namespace
+
+std::optional<std::string> applySetting(TransportSettings& settings, std::string_view key,
+                                        std::string_view value, bool& unknownKey) {
+    unknownKey = false;
+    if (key == "enabled") {
+        auto flag = parseBool(value);
+        if (!flag) return "enabled must be true or false";
+        settings.enabled = *flag;
+    } else if (key == "ip") {
+        if (value.empty()) return "ip must not be empty";
+        settings.ip = std::string(value);
+    } else if (key == "port") {
+        auto port = parseRange(value, 1, 65535);
+        if (!port) return "port must be 1..65535";
+        settings.port = static_cast<int>(*port);
+    } else if (key == "path") {
+        if (value.empty() || value.front() != '/') return "path must start with '/'";
+        settings.path = std::string(value);
+    } else if (key == "join_timeout") {
+        // At least 100 ms: a zero timeout would refuse every client.
+        auto ms = parseRange(value, 100, 3600000);
+        if (!ms) return "join_timeout must be 100..3600000 ms";
+        settings.joinTimeoutMs = *ms;
+    } else if (key == "max_message_size") {
+        // An SDP offer with many remote tracks runs to tens of KiB: refuse
+        // limits too small to carry one.
+        auto bytes = parseRange(value, 4096, 64 * 1024 * 1024);
+        if (!bytes) return "max_message_size must be 4096..67108864 bytes";
+        settings.maxMessageSize = static_cast<size_t>(*bytes);
+    } else if (key == "keepalive_interval") {
+        auto ms = parseRange(value, 0, 3600000);
+        if (!ms || (*ms != 0 && *ms < 100)) return "keepalive_interval must be 0 or 100..3600000 ms";
+        settings.keepaliveIntervalMs = *ms;
+    } else if (key == "plugin") {
+        if (value.empty()) return "plugin must not be empty";
+        settings.plugin = std::string(value);
+    } else {
+        unknownKey = true;
+    }
+    return std::nullopt;
+}
+
+}  // namespace gochat::ws

@@ -1,0 +1,32 @@
+// Settings of the GoChat WebSocket transport, as read from
+// janus.transport.gochat.ws.jcfg. Pure: the lws glue reads the file with
+// Janus's parser and feeds each key/value here, so validation is testable.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace gochat::ws {
+
+struct TransportSettings {
+    bool enabled = true;
+    std::string ip = "127.0.0.1";
+    int port = 3300;
+    std::string path = "/signal";
+    int64_t joinTimeoutMs = 5000;
+    size_t maxMessageSize = 262144;
+    // 0 disables keepalives (only sane when Janus's session_timeout is 0).
+    int64_t keepaliveIntervalMs = 5000;
+    // The media plugin every socket attaches to. Changing it is for tests.
+    std::string plugin = "janus.plugin.gochat.sfu";
+};
+
+// Applies one `general` key. Returns an error text for a bad value, nullopt
+// when accepted. Unknown keys are reported through `unknownKey`.
+std::optional<std::string> applySetting(TransportSettings& settings, std::string_view key,
+                                        std::string_view value, bool& unknownKey);
+
+}  // namespace gochat::ws

@@ -1,0 +1,174 @@
+// The transport's C ABI (gochat_ws_entry.h): configuration, lifecycle, and
+// the Janus -> socket path. Every function is noexcept and catches
+// everything, so no exception reaches Janus.
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "transports/gochat-ws/codec/transport_settings.hpp"
+#include "transports/gochat-ws/lws/janus_api.hpp"
+#include "transports/gochat-ws/lws/gochat_ws_entry.h"
+#include "transports/gochat-ws/lws/ws_server.hpp"
+
+namespace {
+
+constexpr const char* kPackage = "janus.transport.gochat.ws";
+constexpr const char* kName = "GoChat WebSocket transport";
+constexpr const char* kDescription =
+    "Translates GoChat's {op,t,d} WebSocket signaling to the janus.plugin.gochat.sfu API";
+constexpr int kVersion = 1;
+constexpr const char* kVersionString = "0.1.0";
+
+std::unique_ptr<gochat::ws::WsServer> server;  // main thread only (init/destroy)
+std::atomic<bool> janusApiEnabled{false};
+
+// Reads <config_path>/janus.transport.gochat.ws.jcfg. A missing file means
+// defaults (loopback only); a bad value fails init so a typo is not
+// silently replaced by a default.
+bool loadSettings(const char* configPath, gochat::ws::TransportSettings& settings) {
+    const std::string file = std::string(configPath ? configPath : ".") + "/" + kPackage + ".jcfg";
+    janus_config* config = janus_config_parse(file.c_str());
+    if (!config) {
+        JANUS_LOG(LOG_WARN, "[gochat.ws] no %s, using defaults\n", file.c_str());
+        return true;
+    }
+    bool valid = true;
+    janus_config_category* general =
+        janus_config_get_create(config, nullptr, janus_config_type_category, "general");
+    GList* items = janus_config_get_items(config, general);
+    for (GList* node = items; node; node = node->next) {
+        auto* item = static_cast<janus_config_item*>(node->data);
+        if (!item->name || !item->value) continue;
+        bool unknownKey = false;
+        auto error = gochat::ws::applySetting(settings, item->name, item->value, unknownKey);
+        if (unknownKey) {
+            JANUS_LOG(LOG_WARN, "[gochat.ws] ignoring unknown setting '%s'\n", item->name);
+        } else if (error) {
+            JANUS_LOG(LOG_ERR, "[gochat.ws] %s: %s (got '%s')\n", file.c_str(), error->c_str(),
+                      item->value);
+            valid = false;
+        }
+    }
+    g_list_free(items);
+    janus_config_destroy(config);
+    return valid;
+}
+
+gochat::ws::Connection* connectionOf(janus_transport_session* transport) {
+    // transport_p is set before the first request and only freed with the
+    // transport session itself, so it can be read without ts->mutex.
+    if (!transport || g_atomic_int_get(&transport->destroyed)) return nullptr;
+    auto* box = static_cast<gochat::ws::ConnectionBox*>(transport->transport_p);
+    return box ? box->connection.get() : nullptr;
+}
+
+void deliver(janus_transport_session* transport, gochat::ws::InboxItem item) {
+    gochat::ws::Connection* connection = connectionOf(transport);
+    if (connection && connection->deliver(std::move(item))) gochat::ws::WsServer::wake();
+}
+
+}  // namespace
+
+extern "C" {
+
+int gochat_ws_init(janus_transport* self, janus_transport_callbacks* callback,
+                   const char* config_path) noexcept {
+    try {
+        if (!self || !callback) return -1;
+        gochat::ws::TransportSettings settings;
+        if (!loadSettings(config_path, settings)) return -1;
+        if (!settings.enabled) {
+            // Like Janus's own transports: disabled is not an error.
+            JANUS_LOG(LOG_WARN, "[gochat.ws] disabled in the configuration\n");
+            return 0;
+        }
+        server = std::make_unique<gochat::ws::WsServer>(settings, self, callback);
+        if (!server->start()) {
+            server.reset();
+            return -1;
+        }
+        janusApiEnabled = true;
+        JANUS_LOG(LOG_INFO, "%s started\n", kName);
+        return 0;
+    } catch (...) {
+        JANUS_LOG(LOG_ERR, "[gochat.ws] init failed\n");
+        server.reset();
+        return -1;
+    }
+}
+
+void gochat_ws_destroy(void) noexcept {
+    try {
+        janusApiEnabled = false;
+        if (server) server->stop();
+        server.reset();
+        JANUS_LOG(LOG_INFO, "%s destroyed\n", kName);
+    } catch (...) {
+        JANUS_LOG(LOG_ERR, "[gochat.ws] error while stopping\n");
+    }
+}
+
+int gochat_ws_get_api_compatibility(void) noexcept { return JANUS_TRANSPORT_API_VERSION; }
+int gochat_ws_get_version(void) noexcept { return kVersion; }
+const char* gochat_ws_get_version_string(void) noexcept { return kVersionString; }
+const char* gochat_ws_get_description(void) noexcept { return kDescription; }
+const char* gochat_ws_get_name(void) noexcept { return kName; }
+const char* gochat_ws_get_author(void) noexcept { return "GoChat"; }
+const char* gochat_ws_get_package(void) noexcept { return kPackage; }
+gboolean gochat_ws_is_janus_api_enabled(void) noexcept { return janusApiEnabled ? TRUE : FALSE; }
+gboolean gochat_ws_is_admin_api_enabled(void) noexcept { return FALSE; }
+
+int gochat_ws_send_message(janus_transport_session* transport, void* request_id, gboolean admin,
+                           json_t* message) noexcept {
+    (void)request_id;  // always NULL: replies are matched by transaction
+    (void)admin;
+    try {
+        // Ownership of `message` passes to us whatever happens next.
+        gochat::JsonRef owned = gochat::JsonRef::adopt(message);
+        gochat::ws::Connection* connection = connectionOf(transport);
+        if (!connection || !owned) return -1;
+        gochat::ws::InboxItem item;
+        item.kind = gochat::ws::InboxItem::Kind::JanusMessage;
+        item.message = std::move(owned);
+        if (!connection->deliver(std::move(item))) return -1;
+        gochat::ws::WsServer::wake();
+        return 0;
+    } catch (...) {
+        return -1;
+    }
+}
+
+void gochat_ws_session_created(janus_transport_session* transport, guint64 session_id) noexcept {
+    try {
+        gochat::ws::InboxItem item;
+        item.kind = gochat::ws::InboxItem::Kind::SessionCreated;
+        item.sessionId = session_id;
+        deliver(transport, std::move(item));
+    } catch (...) {
+    }
+}
+
+void gochat_ws_session_over(janus_transport_session* transport, guint64 session_id,
+                            gboolean timeout, gboolean claimed) noexcept {
+    try {
+        gochat::ws::InboxItem item;
+        item.kind = gochat::ws::InboxItem::Kind::SessionOver;
+        item.sessionId = session_id;
+        item.timeout = timeout;
+        item.claimed = claimed;
+        deliver(transport, std::move(item));
+    } catch (...) {
+    }
+}
+
+void gochat_ws_session_claimed(janus_transport_session* transport, guint64 session_id) noexcept {
+    try {
+        gochat::ws::InboxItem item;
+        item.kind = gochat::ws::InboxItem::Kind::SessionClaimed;
+        item.sessionId = session_id;
+        deliver(transport, std::move(item));
+    } catch (...) {
+    }
+}
+
+}  // extern "C"

@@ -1,0 +1,73 @@
+// The libwebsockets side: one context, one service thread, and the
+// registry of open sockets. Only the service thread touches `struct lws*`,
+// the registry and each Connection's protocol state; other threads reach a
+// connection through Connection::deliver() and wake the service thread with
+// wake() (lws_cancel_service is the one lws call that is thread-safe).
+#pragma once
+
+#include <libwebsockets.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "transports/gochat-ws/codec/transport_settings.hpp"
+#include "transports/gochat-ws/lws/connection.hpp"
+#include "transports/gochat-ws/lws/janus_api.hpp"
+
+namespace gochat::ws {
+
+class WsServer {
+public:
+    WsServer(TransportSettings settings, janus_transport* self, janus_transport_callbacks* gateway);
+    ~WsServer();
+    WsServer(const WsServer&) = delete;
+    WsServer& operator=(const WsServer&) = delete;
+
+    // Binds the listener and starts the service thread; false on failure.
+    bool start();
+    // Stops the service thread, then closes every socket (each one's Janus
+    // session goes with transport_gone). Main thread, at transport destroy.
+    void stop();
+
+    // Any thread: make the service thread look at its inboxes.
+    static void wake();
+
+    // lws protocol callback (service thread, or main thread during stop()).
+    static int callback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,
+                        size_t len);
+
+private:
+    int onEstablished(struct lws* wsi, void* user);
+    int onReceive(Connection& connection, const void* in, size_t len);
+    int onWriteable(Connection& connection);
+    void onWakeup();
+    void teardown(Connection& connection);
+    bool acceptsUpgrade(struct lws* wsi) const;
+    // Carries out a SignalSession's effects. Returns true when the socket
+    // must close at once (the caller returns -1 from its lws callback).
+    bool apply(Connection& connection, Effects effects);
+    void enqueue(Connection& connection, const std::string& frame);
+    void scheduleKeepalive(Connection& connection);
+    static void onJoinTimer(lws_sorted_usec_list_t* sul);
+    static void onKeepaliveTimer(lws_sorted_usec_list_t* sul);
+    void serviceLoop();
+
+    // Passed by argument.
+    const TransportSettings settings_;
+    janus_transport* self_;
+    janus_transport_callbacks* gateway_;
+
+    // Allocated by this.
+    struct lws_context* context_ = nullptr;
+    std::thread serviceThread_;
+    std::atomic<bool> stopping_{false};
+    // Service thread only: the sockets that are open now.
+    std::unordered_map<Connection*, std::shared_ptr<Connection>> registry_;
+    uint64_t nextConnectionId_ = 1;
+};
+
+}  // namespace gochat::ws
