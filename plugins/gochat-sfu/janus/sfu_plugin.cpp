@@ -134,7 +134,6 @@ private:
     std::atomic<bool> running_{false};
 };
 
-SfuPlugin plugin;
 
 bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     std::string error;
@@ -612,7 +611,13 @@ void SfuPlugin::incomingRtcp(janus_plugin_session* /*handle*/, janus_plugin_rtcp
     // from subscribers are mapped to publishers by the video work.
 }
 
-SfuPlugin& instance() { return plugin; }
+// Never destroyed: Janus may exit without calling destroy (for example when
+// no API transport loads), and a static destructor would then meet a live
+// handler thread and abort the process.
+SfuPlugin& instance() {
+    static SfuPlugin* const plugin = new SfuPlugin();
+    return *plugin;
+}
 
 }  // namespace
 }  // namespace gochat::sfu

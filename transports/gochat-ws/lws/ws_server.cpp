@@ -74,7 +74,13 @@ WsServer::WsServer(TransportSettings settings, janus_transport* self,
     : settings_(std::move(settings)), self_(self), gateway_(gateway) {}
 
 WsServer::~WsServer() {
-    stop();
+    // Reached with the context still up only when Janus exits without
+    // calling destroy (its exit handlers run this static's destructor): the
+    // core is going away, so sockets close without calling back into it.
+    if (context_) {
+        janusGone_ = true;
+        stop();
+    }
 }
 
 bool WsServer::start() {
@@ -379,7 +385,7 @@ void WsServer::teardown(Connection& connection) {
     JANUS_LOG(LOG_VERB, "[gochat.ws] #%" PRIu64 ": socket closed (%zu open)\n", connection.id,
               registry_.size());
     janus_transport_session* ts = std::exchange(connection.ts, nullptr);
-    if (!ts) return;
+    if (!ts || janusGone_) return;
     // 2. With no lock held: the core destroys the Janus session, and the
     // plugin's teardown may push events straight back into send_message.
     gateway_->transport_gone(self_, ts);

@@ -65,6 +65,7 @@ private:
     struct lws_context* context_ = nullptr;
     std::thread serviceThread_;
     std::atomic<bool> stopping_{false};
+    bool janusGone_ = false;  // set only when destroyed without stop()
     // Service thread only: the sockets that are open now.
     std::unordered_map<Connection*, std::shared_ptr<Connection>> registry_;
     uint64_t nextConnectionId_ = 1;
