@@ -54,5 +54,5 @@ def test_plain_api_request_before_join_is_refused(gochat_janus):
             ev = await a.wait_event(
                 lambda m: m.get("plugindata", {}).get("data", {}).get("d", {}).get("ok") is False,
                 10, since=mark, what="refusal event")
-            assert ev["plugindata"]["data"]["d"]["error"] == "invalid message", ev
+            assert ev["plugindata"]["data"]["d"]["error"] == "not joined", ev
     run(scenario(), timeout=30)

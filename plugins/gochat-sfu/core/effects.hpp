@@ -42,6 +42,9 @@ struct PlannedLine {
     Direction direction = Direction::Inactive;  // the server's view
     std::string streamId;                        // empty for lines that send nothing
     std::string trackId;
+    // The one codec a remote line carries (the publisher's); empty for own
+    // lines, which offer every codec the SFU forwards.
+    std::string codec;
 };
 
 struct OfferPlan {

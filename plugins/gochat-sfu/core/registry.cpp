@@ -136,8 +136,10 @@ Effects RoomRegistry::answer(SessionId session, const std::vector<AnsweredLine>&
             const Action action = line.kind == MediaKind::Audio ? Action::PublishAudio : Action::PublishVideo;
             const bool publishing = sends(reply.direction) && authorize(participant->grants, action);
             std::optional<Publication>& publication = participant->publication(line.kind);
-            if (publishing && !publication)
-                publication = Publication{line.kind, newTrackIdLocked(participant->user, line.kind)};
+            // A codec change is a new publication: subscribers need a line
+            // offered with the new codec.
+            if (publishing && (!publication || publication->codec != reply.codec))
+                publication = Publication{line.kind, newTrackIdLocked(participant->user, line.kind), reply.codec};
             else if (!publishing)
                 publication.reset();
         } else if (line.source) {
@@ -555,21 +557,23 @@ OfferPlan RoomRegistry::buildOfferLocked(Room& room, Participant& participant) {
             if (!publication || !wanted || publication->trackId != line.trackId) unbind(line);
         }
         // Bind every wanted source that has no line: reuse an idle line of
-        // the same kind first, so the SDP stays as small as the peak.
+        // the same kind and codec first, so the SDP stays as small as the peak.
         for (const PublicationKey& key : desired) {
             auto bound = std::find_if(participant.lines.begin(), participant.lines.end(),
                                       [&key](const Line& line) { return line.source && *line.source == key; });
             if (bound != participant.lines.end()) continue;
-            auto idle = std::find_if(participant.lines.begin(), participant.lines.end(), [&key](const Line& line) {
-                return !isOwnLine(line.mindex) && !line.source && line.kind == key.kind;
+            const Participant& publisher = room.participants.at(key.publisher);
+            const Publication& publication = *publisher.publication(key.kind);
+            auto idle = std::find_if(participant.lines.begin(), participant.lines.end(), [&](const Line& line) {
+                return !isOwnLine(line.mindex) && !line.source && line.kind == key.kind && line.codec == publication.codec;
             });
             if (idle == participant.lines.end()) {
                 participant.lines.push_back(makeLine(static_cast<int>(participant.lines.size()), key.kind));
                 idle = participant.lines.end() - 1;
             }
-            const Participant& publisher = room.participants.at(key.publisher);
             idle->source = key;
-            idle->trackId = publisher.publication(key.kind)->trackId;
+            idle->codec = publication.codec;
+            idle->trackId = publication.trackId;
             idle->sourceUser = publisher.user;
             idle->binding = nextBinding_++;
             idle->ready = false;
@@ -590,10 +594,15 @@ OfferPlan RoomRegistry::buildOfferLocked(Room& room, Participant& participant) {
             // needs the transceiver) but inactive (PROTOCOL.md 3.3).
             const Action action = line.kind == MediaKind::Audio ? Action::PublishAudio : Action::PublishVideo;
             planned.direction = authorize(participant.grants, action) ? Direction::RecvOnly : Direction::Inactive;
-        } else if (line.source) {
-            planned.direction = Direction::SendOnly;
-            planned.streamId = streamIdOf(line.sourceUser);
-            planned.trackId = line.trackId;
+        } else {
+            // Idle lines keep their last codec, so the m-line's format does
+            // not change while it waits for reuse.
+            planned.codec = line.codec;
+            if (line.source) {
+                planned.direction = Direction::SendOnly;
+                planned.streamId = streamIdOf(line.sourceUser);
+                planned.trackId = line.trackId;
+            }
         }
         plan.lines.push_back(std::move(planned));
     }

@@ -40,6 +40,7 @@ struct AnsweredLine {
     int mindex = 0;
     MediaKind kind = MediaKind::Audio;
     Direction direction = Direction::Inactive;  // the client's view
+    std::string codec;                          // first codec of the line, lower case
 };
 
 // Why a participant goes away; decides what the others and it are told.

@@ -19,6 +19,7 @@ namespace gochat::sfu {
 struct Publication {
     MediaKind kind = MediaKind::Audio;
     std::string trackId;  // unique per publication; a browser's MediaStreamTrack id
+    std::string codec;    // what the publisher's answer chose: "opus", "vp8", "vp9", "h264"
 };
 
 // Names a publication across participants.
@@ -41,6 +42,7 @@ struct Line {
     std::string mid;
     std::optional<PublicationKey> source;  // empty for own lines and idle remote lines
     std::string trackId;                   // of the source, as offered
+    std::string codec;                     // of the last source: a reused line keeps its codec
     UserId sourceUser = 0;
     uint64_t binding = 0;                  // changes whenever the source changes
     bool ready = false;                    // the client accepted the current binding

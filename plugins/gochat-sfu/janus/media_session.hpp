@@ -61,8 +61,8 @@ public:
     std::atomic<bool>& closed() { return closed_; }
     std::atomic<bool>& hangingUp() { return hangingUp_; }
 
-    // NOTE: fanoutMutex_ is per publisher and held only to copy or swap the
-    // snapshot pointer: by this publisher's own loop (once per packet) and by
+    // NOTE: fanoutMutex_ is per session and held only to copy or swap a
+    // snapshot pointer: by this session's own loop (once per packet) and by
     // the handler thread (on changes). Never held while relaying.
     std::shared_ptr<const Fanout> fanout(MediaKind kind) const {
         std::lock_guard<std::mutex> lock(fanoutMutex_);
@@ -75,6 +75,39 @@ public:
             previous = std::exchange(fanouts_[index(kind)], std::move(fanout));
         }
         // `previous` is released here, outside the lock.
+    }
+
+    // Which publisher feeds each of this subscriber's video lines, so a
+    // keyframe request from the subscriber's browser reaches it. Weak: a
+    // publisher's fan-out already holds its subscribers strongly.
+    std::shared_ptr<MediaSession> videoSourceOf(int mindex) const {
+        std::shared_ptr<const VideoSources> sources;
+        {
+            std::lock_guard<std::mutex> lock(fanoutMutex_);
+            sources = videoSources_;
+        }
+        if (sources)
+            for (const auto& [line, publisher] : *sources)
+                if (line == mindex) return publisher.lock();
+        return nullptr;
+    }
+    // Handler thread only (copy-on-write; changes are rare).
+    void setVideoSource(int mindex, const std::shared_ptr<MediaSession>& publisher) {
+        auto updated = std::make_shared<VideoSources>();
+        if (std::shared_ptr<const VideoSources> current = videoSourceList()) *updated = *current;
+        bool replaced = false;
+        for (auto& [line, source] : *updated)
+            if (line == mindex) {
+                source = publisher;
+                replaced = true;
+            }
+        if (!replaced) updated->emplace_back(mindex, publisher);
+        std::lock_guard<std::mutex> lock(fanoutMutex_);
+        videoSources_ = std::move(updated);
+    }
+    std::shared_ptr<const std::vector<std::pair<int, std::weak_ptr<MediaSession>>>> videoSourceList() const {
+        std::lock_guard<std::mutex> lock(fanoutMutex_);
+        return videoSources_;
     }
 
     // Continuity state per own subscriber line, reused while the binding
@@ -91,6 +124,8 @@ public:
 
     // Rate limit for keyframe requests to this publisher (ms, monotonic).
     std::atomic<int64_t>& lastKeyframeRequest() { return lastKeyframeRequest_; }
+    // A request that came inside the rate-limit window, sent when it ends.
+    std::atomic<bool>& keyframeDeferred() { return keyframeDeferred_; }
 
     // The SDP o= session id stays constant for the PeerConnection.
     int64_t sdpSessionId() const { return static_cast<int64_t>(id_) + 1; }
@@ -105,9 +140,12 @@ private:
     std::atomic<bool> hangingUp_{false};
     mutable std::mutex fanoutMutex_;
     std::shared_ptr<const Fanout> fanouts_[2];  // Snapshot (read by this publisher's loop)
+    using VideoSources = std::vector<std::pair<int, std::weak_ptr<MediaSession>>>;
+    std::shared_ptr<const VideoSources> videoSources_;  // Snapshot (read by this subscriber's loop)
     std::map<int, LineForwarding> lineForwarding_;
     SpeakingDetector speakingDetector_;
     std::atomic<int64_t> lastKeyframeRequest_{0};
+    std::atomic<bool> keyframeDeferred_{false};
 };
 
 }  // namespace gochat::sfu

@@ -2,6 +2,7 @@
 
 #include "plugins/gochat-sfu/janus/janus_api.hpp"
 
+#include <initializer_list>
 #include <memory>
 
 namespace gochat::sfu {
@@ -37,6 +38,21 @@ Direction fromJanus(janus_sdp_mdirection direction) {
 // extension for the whole PeerConnection (notes §3).
 int extensionId(const char* uri) { return janus_rtp_extension_id(uri); }
 
+// Adds one more video format to an m-line (janus_sdp_generate_offer_mline
+// writes a single codec per line), with the same feedback as the first.
+void appendVideoCodec(janus_sdp_mline* mline, const VideoCodec& codec) {
+    const int pt = codec.payloadType;
+    mline->ptypes = g_list_append(mline->ptypes, GINT_TO_POINTER(pt));
+    janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create("rtpmap", "%d %s", pt, janus_sdp_get_codec_rtpmap(codec.name)));
+    for (const char* feedback : {"ccm fir", "nack", "nack pli", "goog-remb", "transport-cc"})
+        janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create("rtcp-fb", "%d %s", pt, feedback));
+    if (codec.vp9Profile)
+        janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create("fmtp", "%d profile-id=%s", pt, codec.vp9Profile));
+    if (codec.h264Profile)
+        janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create(
+            "fmtp", "%d profile-level-id=%s;packetization-mode=1;level-asymmetry-allowed=1", pt, codec.h264Profile));
+}
+
 int addLine(janus_sdp* offer, const PlannedLine& line) {
     const char* stream = line.streamId.empty() ? nullptr : line.streamId.c_str();
     const char* track = line.trackId.empty() ? nullptr : line.trackId.c_str();
@@ -55,21 +71,44 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
             JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_AUDIO_LEVEL, extensionId(JANUS_RTP_EXTMAP_AUDIO_LEVEL),
             JANUS_SDP_OA_DONE);
     }
-    return janus_sdp_generate_offer_mline(
+    // A remote line carries its publisher's codec only; an own line lists
+    // every codec, the first here and the others appended below.
+    const VideoCodec* codec = line.codec.empty() ? &kVideoCodecs[0] : findVideoCodec(line.codec);
+    if (!codec) return -1;
+    const int rc = janus_sdp_generate_offer_mline(
         offer, JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO,
         JANUS_SDP_OA_MID, line.mid.c_str(),
         JANUS_SDP_OA_MSID, stream, track,
         JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
-        JANUS_SDP_OA_CODEC, "vp8",
-        JANUS_SDP_OA_PT, kVp8PayloadType,
+        JANUS_SDP_OA_CODEC, codec->name,
+        JANUS_SDP_OA_PT, codec->payloadType,
+        JANUS_SDP_OA_VP9_PROFILE, codec->vp9Profile,
+        JANUS_SDP_OA_H264_PROFILE, codec->h264Profile,
         JANUS_SDP_OA_VIDEO_RTCPFB_DEFAULTS, TRUE,
         JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID),
         JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_ABS_SEND_TIME, extensionId(JANUS_RTP_EXTMAP_ABS_SEND_TIME),
         JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC, extensionId(JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC),
         JANUS_SDP_OA_DONE);
+    if (rc != 0 || !line.codec.empty()) return rc;
+    auto* mline = static_cast<janus_sdp_mline*>(g_list_last(offer->m_lines)->data);
+    for (const VideoCodec& extra : kVideoCodecs)
+        if (&extra != codec) appendVideoCodec(mline, extra);
+    return 0;
+}
+
+std::string lowerCase(const char* text) {
+    std::string out = text ? text : "";
+    for (char& c : out) c = static_cast<char>(g_ascii_tolower(c));
+    return out;
 }
 
 }  // namespace
+
+const VideoCodec* findVideoCodec(const std::string& name) {
+    for (const VideoCodec& codec : kVideoCodecs)
+        if (name == codec.name) return &codec;
+    return nullptr;
+}
 
 std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
     SdpPtr offer(janus_sdp_generate_offer("GoChat SFU", "0.0.0.0", JANUS_SDP_OA_DONE));
@@ -107,6 +146,9 @@ std::optional<std::vector<AnsweredLine>> readAnswer(const std::string& sdp) {
         line.mindex = mline->index;
         line.kind = mline->type == JANUS_SDP_AUDIO ? MediaKind::Audio : MediaKind::Video;
         line.direction = mline->port == 0 ? Direction::Inactive : fromJanus(mline->direction);
+        // The first format of an answered line is the one the client sends.
+        if (mline->ptypes)
+            line.codec = lowerCase(janus_sdp_get_codec_name(parsed.get(), mline->index, GPOINTER_TO_INT(mline->ptypes->data)));
         lines.push_back(line);
     }
     return lines;

@@ -32,6 +32,7 @@ constexpr const char* kLogPrefix = "[gochat.sfu] ";
 constexpr size_t kMaxQueuedWork = 20000;      // beyond this, requests are refused rather than buffered
 constexpr int64_t kKeyframeIntervalMs = 1000; // at most one PLI per publisher per second
 constexpr Millis kQuietCheckIntervalMs = 250;  // how often speakers who stopped sending are checked
+constexpr Millis kDeferredKeyframeCheckMs = 100;  // granularity of rate-limited keyframe requests
 
 Millis monotonicNow() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -110,6 +111,8 @@ private:
     void perform(const Effects& effects, SessionId current, const std::string& transaction);
     void requestKeyframe(MediaSession& publisher);
     void stopQuietSpeakers(Millis now);
+    void sendDeferredKeyframes(Millis now);
+    void wakeHandler();
     void detectSpeaking(MediaSession& session, const janus_plugin_rtp& packet);
     std::shared_ptr<MediaSession> findByHandle(janus_plugin_session* handle);
     std::shared_ptr<MediaSession> findById(SessionId id);
@@ -132,6 +135,9 @@ private:
     std::deque<Work> queue_;
     std::thread handler_;
     std::atomic<bool> running_{false};
+    // Publishers with a keyframe request waiting for its rate-limit window.
+    std::atomic<int> deferredKeyframes_{0};
+    bool wakeRequested_ = false;  // guarded by queueMutex_
 };
 
 
@@ -267,6 +273,11 @@ void SfuPlugin::setupMedia(janus_plugin_session* handle) {
     if (!session) return;
     session->hangingUp() = false;
     session->started().store(true, std::memory_order_release);
+    // Lines answered before DTLS came up could not receive the keyframes
+    // requested then: ask every video source again now.
+    if (auto sources = session->videoSourceList())
+        for (const auto& [mindex, source] : *sources)
+            if (std::shared_ptr<MediaSession> publisher = source.lock()) requestKeyframe(*publisher);
     JANUS_LOG(LOG_VERB, "%ssession %llu: PeerConnection up\n", kLogPrefix, static_cast<unsigned long long>(session->id()));
 }
 
@@ -298,6 +309,7 @@ void SfuPlugin::destroySession(janus_plugin_session* handle, int* error) {
     }
     session->closed().store(true, std::memory_order_release);
     session->started().store(false, std::memory_order_release);
+    if (session->keyframeDeferred().exchange(false)) deferredKeyframes_.fetch_sub(1);
     handle->plugin_handle = nullptr;
     Work departure;
     departure.kind = Work::Kind::Departure;
@@ -326,17 +338,23 @@ void SfuPlugin::runHandler() {
             const Millis quietCheck = monotonicNow() + kQuietCheckIntervalMs;
             deadline = deadline ? std::min(*deadline, quietCheck) : quietCheck;
         }
+        if (deferredKeyframes_.load() > 0) {
+            const Millis keyframeCheck = monotonicNow() + kDeferredKeyframeCheckMs;
+            deadline = deadline ? std::min(*deadline, keyframeCheck) : keyframeCheck;
+        }
         std::optional<Work> work;
         {
             std::unique_lock<std::mutex> lock(queueMutex_);
-            if (queue_.empty()) {
+            auto ready = [this] { return !queue_.empty() || wakeRequested_; };
+            if (!ready()) {
                 if (deadline) {
                     const Millis wait = std::max<Millis>(0, *deadline - monotonicNow());
-                    queueReady_.wait_for(lock, std::chrono::milliseconds(wait), [this] { return !queue_.empty(); });
+                    queueReady_.wait_for(lock, std::chrono::milliseconds(wait), ready);
                 } else {
-                    queueReady_.wait(lock, [this] { return !queue_.empty(); });
+                    queueReady_.wait(lock, ready);
                 }
             }
+            wakeRequested_ = false;
             if (!queue_.empty()) {
                 work.emplace(std::move(queue_.front()));
                 queue_.pop_front();
@@ -354,6 +372,7 @@ void SfuPlugin::runHandler() {
             const Millis now = monotonicNow();
             perform(registry_->tick(now), 0, {});
             stopQuietSpeakers(now);
+            sendDeferredKeyframes(now);
         } catch (const std::exception& e) {
             JANUS_LOG(LOG_ERR, "%sfailed to run timers: %s\n", kLogPrefix, e.what());
         }
@@ -518,6 +537,7 @@ void SfuPlugin::perform(const Effects& effects, SessionId current, const std::st
                             line.context->resumePending.store(true, std::memory_order_release);
                         }
                         line.forwarding = true;
+                        if (change.kind == MediaKind::Video) subscriber->setVideoSource(target.mindex, publisher);
                         fanout->push_back(FanoutEntry{std::move(subscriber), target.mindex, line.context, target.binding});
                     }
                     publisher->setFanout(change.kind, std::move(fanout));
@@ -544,14 +564,47 @@ void SfuPlugin::stopQuietSpeakers(Millis now) {
     }
 }
 
+// At most one PLI per publisher per second (the core does not throttle
+// them); a request inside that window is deferred to its end, never dropped:
+// a late joiner waiting for its first keyframe would otherwise see nothing.
+// May run on any thread; holds no lock while calling the core.
 void SfuPlugin::requestKeyframe(MediaSession& publisher) {
     const int64_t now = monotonicNow();
     int64_t last = publisher.lastKeyframeRequest().load();
-    if (now - last < kKeyframeIntervalMs) return;
-    if (!publisher.lastKeyframeRequest().compare_exchange_strong(last, now)) return;
-    // send_pli (without _stream) would also hit every sendonly remote line
-    // of this PeerConnection; target the publisher's own video line.
-    gateway_->send_pli_stream(publisher.handle(), kOwnVideoMindex);
+    if (now - last >= kKeyframeIntervalMs && publisher.lastKeyframeRequest().compare_exchange_strong(last, now)) {
+        // send_pli (without _stream) would also hit every sendonly remote
+        // line of this PeerConnection; target the publisher's own video line.
+        gateway_->send_pli_stream(publisher.handle(), kOwnVideoMindex);
+        return;
+    }
+    if (!publisher.keyframeDeferred().exchange(true)) {
+        deferredKeyframes_.fetch_add(1);
+        wakeHandler();
+    }
+}
+
+void SfuPlugin::wakeHandler() {
+    {
+        std::lock_guard<std::mutex> lock(queueMutex_);
+        wakeRequested_ = true;
+    }
+    queueReady_.notify_one();
+}
+
+void SfuPlugin::sendDeferredKeyframes(Millis now) {
+    if (deferredKeyframes_.load() == 0) return;
+    std::vector<std::shared_ptr<MediaSession>> sessions;
+    {
+        std::lock_guard<std::mutex> lock(sessionsMutex_);
+        for (const auto& [id, session] : sessionsById_)
+            if (session->keyframeDeferred().load()) sessions.push_back(session);
+    }
+    for (const std::shared_ptr<MediaSession>& publisher : sessions) {
+        if (now - publisher->lastKeyframeRequest().load() < kKeyframeIntervalMs) continue;
+        if (!publisher->keyframeDeferred().exchange(false)) continue;
+        deferredKeyframes_.fetch_sub(1);
+        requestKeyframe(*publisher);
+    }
 }
 
 // Media path: runs on the publisher's loop thread for every packet. No
@@ -606,9 +659,15 @@ void SfuPlugin::detectSpeaking(MediaSession& session, const janus_plugin_rtp& pa
     enqueue(std::move(work));
 }
 
-void SfuPlugin::incomingRtcp(janus_plugin_session* /*handle*/, janus_plugin_rtcp* /*packet*/) {
-    // Reports and NACKs are handled by the Janus core. Keyframe requests
-    // from subscribers are mapped to publishers by the video work.
+// Runs on the subscriber's loop. Reports and NACKs are the core's business;
+// keyframe requests (PLI, FIR) on a remote video line go to its publisher,
+// rate-limited there. No plugin lock is held when calling the core.
+void SfuPlugin::incomingRtcp(janus_plugin_session* handle, janus_plugin_rtcp* packet) {
+    if (!handle || g_atomic_int_get(&handle->stopped) || !packet || !packet->video || !packet->buffer) return;
+    auto* session = static_cast<MediaSession*>(handle->plugin_handle);
+    if (!session || session->closed().load(std::memory_order_acquire)) return;
+    if (!janus_rtcp_has_pli(packet->buffer, packet->length) && !janus_rtcp_has_fir(packet->buffer, packet->length)) return;
+    if (std::shared_ptr<MediaSession> publisher = session->videoSourceOf(packet->mindex)) requestKeyframe(*publisher);
 }
 
 // Never destroyed: Janus may exit without calling destroy (for example when
