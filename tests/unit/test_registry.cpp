@@ -83,7 +83,9 @@ struct Fixture {
     Effects answerAll(SessionId session, const OfferPlan& plan, bool sendAudio = true, bool sendVideo = false) {
         std::vector<AnsweredLine> lines;
         for (const PlannedLine& line : plan.lines) {
-            AnsweredLine answered{line.mindex, line.kind, Direction::Inactive};
+            // Like a browser: the first codec of each line is named.
+            const std::string codec = !line.codec.empty() ? line.codec : line.kind == MediaKind::Audio ? "opus" : "vp8";
+            AnsweredLine answered{line.mindex, line.kind, Direction::Inactive, codec};
             if (line.direction == Direction::RecvOnly) {
                 const bool send = line.kind == MediaKind::Audio ? sendAudio : sendVideo;
                 answered.direction = send ? Direction::SendOnly : Direction::Inactive;
@@ -232,7 +234,7 @@ void speaker_without_speak_gets_inactive_line_and_is_never_forwarded(void**) {
     f.joinAndSettle(2, kBob);
     f.settleEveryone({1, 2});
     // Even if Alice claims to send, she has no publication, so no fan-out.
-    std::vector<AnsweredLine> claim = {{0, MediaKind::Audio, Direction::SendOnly}};
+    std::vector<AnsweredLine> claim = {{0, MediaKind::Audio, Direction::SendOnly, "opus"}};
     Effects effects = f.registry.requestOffer(1, f.now);
     if (const SendOffer* offer = offerTo(effects, 1)) {
         Effects answered = f.registry.answer(1, claim, f.now);
@@ -365,6 +367,103 @@ void video_line_ready_requests_a_keyframe(void**) {
     assert_int_equal(keyframes[0].publisher, 1);
 }
 
+OfferedLine offered(int mindex, MediaKind kind, Direction direction, std::vector<std::pair<std::string, int>> codecs) {
+    OfferedLine line;
+    line.mindex = mindex;
+    line.kind = kind;
+    line.mid = std::to_string(mindex);
+    line.direction = direction;
+    line.codecs = std::move(codecs);
+    return line;
+}
+
+const SendAnswer* answerTo(const Effects& effects, SessionId to) {
+    for (const Effect& effect : effects)
+        if (const SendAnswer* answer = std::get_if<SendAnswer>(&effect))
+            if (answer->to == to) return answer;
+    return nullptr;
+}
+
+void client_offer_while_our_offer_is_unanswered_is_refused(void**) {
+    Fixture f;
+    const Effects joined = f.join(1, kAlice);  // our first offer is in flight
+    const Effects effects = f.registry.clientOffer(
+        1, {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}}), offered(1, MediaKind::Video, Direction::RecvOnly, {{"vp8", 96}})},
+        "sdp", f.now);
+    const OutEvent* error = findEvent(effects, 1, "error");
+    assert_non_null(error);
+    assert_int_equal(error->t, 501);
+    assert_string_equal(errorOf(*error).c_str(), "offer in flight");
+    // Nothing changed: answering our offer still works.
+    const Effects answered = f.answerAll(1, offerTo(joined, 1)->plan);
+    assert_null(findEvent(answered, 1, "error"));
+}
+
+void client_offer_adding_a_camera_is_answered_and_reoffered_to_others(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    f.joinAndSettle(2, kBob);
+    f.settleEveryone({1, 2});
+    // Alice offers her camera on her own video line, with her own payload types.
+    const Effects effects = f.registry.clientOffer(
+        1,
+        {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 109}}),
+         offered(1, MediaKind::Video, Direction::SendOnly, {{"vp8", 120}, {"h264", 121}}),
+         offered(2, MediaKind::Audio, Direction::RecvOnly, {{"opus", 109}})},
+        "client sdp", f.now);
+    const SendAnswer* answer = answerTo(effects, 1);
+    assert_non_null(answer);
+    assert_true(std::holds_alternative<SendAnswer>(effects.front()));  // the answer goes out first
+    assert_string_equal(answer->clientOffer.c_str(), "client sdp");
+    assert_int_equal(answer->plan.lines.size(), 3);
+    assert_int_equal(static_cast<int>(answer->plan.lines[1].direction), static_cast<int>(Direction::RecvOnly));
+    assert_string_equal(answer->plan.lines[1].codec.c_str(), "vp8");
+    assert_int_equal(static_cast<int>(answer->plan.lines[2].direction), static_cast<int>(Direction::SendOnly));
+    // Alice's line for Bob's audio now uses the payload type Alice offered.
+    const SetFanout* toAlice = nullptr;
+    for (const Effect& effect : effects)
+        if (const SetFanout* change = std::get_if<SetFanout>(&effect))
+            if (change->publisher == 2 && change->kind == MediaKind::Audio) toAlice = change;
+    assert_non_null(toAlice);
+    assert_int_equal(toAlice->targets[0].payloadType, 109);
+    // Bob is re-offered Alice's new camera after the debounce.
+    f.now += 50;
+    const Effects later = f.registry.tick(f.now);
+    const SendOffer* reoffer = offerTo(later, 2);
+    assert_non_null(reoffer);
+    bool hasCamera = false;
+    for (const PlannedLine& line : reoffer->plan.lines)
+        if (line.kind == MediaKind::Video && line.streamId == "user-1111111111111111111") hasCamera = line.codec == "vp8";
+    assert_true(hasCamera);
+}
+
+void client_offer_with_an_extra_transceiver_keeps_it_idle(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    const Effects effects = f.registry.clientOffer(
+        1,
+        {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}}),
+         offered(1, MediaKind::Video, Direction::Inactive, {{"vp8", 96}}),
+         offered(2, MediaKind::Video, Direction::SendRecv, {{"vp8", 96}})},
+        "sdp", f.now);
+    const SendAnswer* answer = answerTo(effects, 1);
+    assert_non_null(answer);
+    assert_int_equal(static_cast<int>(answer->plan.lines[2].direction), static_cast<int>(Direction::Inactive));
+    // Our next offer keeps the client's line (m-lines are never removed).
+    f.now += 100;
+    const Effects reoffer = f.registry.requestOffer(1, f.now);
+    const SendOffer* offer = offerTo(reoffer, 1);
+    assert_non_null(offer);
+    assert_int_equal(offer->plan.lines.size(), 3);
+}
+
+void client_offer_dropping_lines_is_invalid(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    const Effects effects = f.registry.clientOffer(1, {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}})}, "sdp", f.now);
+    assert_string_equal(errorOf(*findEvent(effects, 1, "error")).c_str(), "invalid message");
+}
+
 }  // namespace
 
 int main() {
@@ -386,6 +485,10 @@ int main() {
         cmocka_unit_test(empty_room_disappears_after_ttl),
         cmocka_unit_test(rejoin_within_ttl_keeps_the_room),
         cmocka_unit_test(video_line_ready_requests_a_keyframe),
+        cmocka_unit_test(client_offer_while_our_offer_is_unanswered_is_refused),
+        cmocka_unit_test(client_offer_adding_a_camera_is_answered_and_reoffered_to_others),
+        cmocka_unit_test(client_offer_with_an_extra_transceiver_keeps_it_idle),
+        cmocka_unit_test(client_offer_dropping_lines_is_invalid),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

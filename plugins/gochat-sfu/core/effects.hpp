@@ -57,6 +57,14 @@ struct SendOffer {
     OfferPlan plan;
 };
 
+// The answer to a client's offer: one line per offered m-line, in order. The
+// adapter writes it against the client's SDP, which it carries unparsed.
+struct SendAnswer {
+    SessionId to = 0;
+    OfferPlan plan;           // direction is the server's view; codec chosen per line
+    std::string clientOffer;  // the SDP being answered
+};
+
 // One subscriber line a publication is forwarded to. `binding` names the
 // pairing of that line with that publication: while it stays the same, the
 // adapter keeps the line's sequence/timestamp continuity state.
@@ -64,9 +72,10 @@ struct FanoutTarget {
     SessionId subscriber = 0;
     int mindex = 0;
     uint64_t binding = 0;
+    int payloadType = 0;  // what the subscriber's line negotiated for the codec
 
     bool operator==(const FanoutTarget& o) const {
-        return subscriber == o.subscriber && mindex == o.mindex && binding == o.binding;
+        return subscriber == o.subscriber && mindex == o.mindex && binding == o.binding && payloadType == o.payloadType;
     }
 };
 
@@ -87,7 +96,7 @@ struct ClosePeer {
     SessionId session = 0;
 };
 
-using Effect = std::variant<OutEvent, SendOffer, SetFanout, RequestKeyframe, ClosePeer>;
+using Effect = std::variant<OutEvent, SendOffer, SendAnswer, SetFanout, RequestKeyframe, ClosePeer>;
 using Effects = std::vector<Effect>;
 
 }  // namespace gochat::sfu

@@ -1,5 +1,7 @@
 #include "plugins/gochat-sfu/core/registry.hpp"
 
+#include "plugins/gochat-sfu/core/codecs.hpp"
+
 #include <algorithm>
 #include <initializer_list>
 #include <utility>
@@ -171,6 +173,87 @@ Effects RoomRegistry::leave(SessionId session, DepartureReason reason, Millis no
         effects.emplace_back(ClosePeer{session});
     }
     removeLocked(*room, session, now, effects);
+    return effects;
+}
+
+Effects RoomRegistry::clientOffer(SessionId session, const std::vector<OfferedLine>& offered, const std::string& sdp, Millis now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Room* room = nullptr;
+    Participant* participant = findLocked(session, &room);
+    if (!participant) return requestError(session, 501, "not joined");
+    // Janus has no glare handling: while our offer waits for its answer, the
+    // client must answer it first (and may offer again afterwards).
+    if (participant->offerInFlight) return requestError(session, 501, "offer in flight");
+    if (offered.size() < participant->lines.size()) return requestError(session, 501, "invalid message");
+    for (size_t i = 0; i < offered.size(); ++i)
+        if (offered[i].mindex != static_cast<int>(i) ||
+            (i < participant->lines.size() && participant->lines[i].kind != offered[i].kind))
+            return requestError(session, 501, "invalid message");
+
+    Effects effects;
+    SendAnswer answer;
+    answer.to = session;
+    answer.clientOffer = sdp;
+    for (const OfferedLine& line : offered) {
+        if (static_cast<size_t>(line.mindex) == participant->lines.size()) {
+            // A transceiver the client added: answered inactive, kept idle
+            // for a later remote track of its kind.
+            Line added = makeLine(line.mindex, line.kind);
+            if (!line.codecs.empty()) added.codec = line.codecs.front().first;
+            participant->lines.push_back(added);
+        }
+        Line& ours = participant->lines[line.mindex];
+        ours.mid = line.mid;  // the client's mid is authoritative (and sticky in Janus)
+        PlannedLine planned;
+        planned.mindex = line.mindex;
+        planned.mid = line.mid;
+        planned.kind = line.kind;
+        auto offeredPayloadType = [&line](const std::string& codec) -> int {
+            for (const auto& [name, pt] : line.codecs)
+                if (name == codec) return pt;
+            return -1;
+        };
+        if (isOwnLine(line.mindex)) {
+            // The client's first supported codec is what it will send.
+            std::string chosen;
+            for (const auto& [name, pt] : line.codecs)
+                if (const CodecInfo* info = findCodec(name); info && info->kind == line.kind) {
+                    chosen = name;
+                    break;
+                }
+            const Action action = line.kind == MediaKind::Audio ? Action::PublishAudio : Action::PublishVideo;
+            const bool publishing = !chosen.empty() && sends(line.direction) && authorize(participant->grants, action);
+            std::optional<Publication>& publication = participant->publication(line.kind);
+            if (publishing && (!publication || publication->codec != chosen))
+                publication = Publication{line.kind, newTrackIdLocked(participant->user, line.kind), chosen};
+            else if (!publishing)
+                publication.reset();
+            planned.direction = publishing ? Direction::RecvOnly : Direction::Inactive;
+            planned.codec = chosen.empty() ? (line.kind == MediaKind::Audio ? "opus" : "vp8") : chosen;
+        } else {
+            const Publication* publication = ours.source ? publicationLocked(*room, *ours.source) : nullptr;
+            const int pt = offeredPayloadType(ours.codec);
+            const bool sending = publication && publication->trackId == ours.trackId && pt >= 0 && receives(line.direction);
+            if (sending && !ours.ready && ours.kind == MediaKind::Video)
+                effects.emplace_back(RequestKeyframe{ours.source->publisher});
+            ours.ready = sending;
+            if (pt >= 0) ours.payloadType = pt;
+            planned.codec = pt >= 0 ? ours.codec : (line.codecs.empty() ? "" : line.codecs.front().first);
+            if (sending) {
+                planned.direction = Direction::SendOnly;
+                planned.streamId = streamIdOf(ours.sourceUser);
+                planned.trackId = ours.trackId;
+            }
+        }
+        answer.plan.lines.push_back(std::move(planned));
+    }
+    participant->firstAnswerReceived = true;
+    answer.plan.version = ++participant->offerVersion;
+    effects.emplace(effects.begin(), std::move(answer));
+    // Then resynchronise: whatever the client's offer lacked comes in a
+    // debounced server offer after our answer.
+    markDirtyWhereNeededLocked(*room, now);
+    settleLocked(*room, now, effects);
     return effects;
 }
 
@@ -525,7 +608,7 @@ void RoomRegistry::updateFanoutsLocked(Room& room, Effects& effects) {
                 if (!forwardsLocked(room, publisher, kind, subscriber)) continue;
                 for (const Line& line : subscriber.lines)
                     if (line.source && *line.source == key && line.ready && line.trackId == publication->trackId)
-                        targets.push_back(FanoutTarget{subscriberSession, line.mindex, line.binding});
+                        targets.push_back(FanoutTarget{subscriberSession, line.mindex, line.binding, line.payloadType});
             }
         }
     }
@@ -584,7 +667,7 @@ OfferPlan RoomRegistry::buildOfferLocked(Room& room, Participant& participant) {
     participant.offerDirty = false;
     OfferPlan plan;
     plan.version = ++participant.offerVersion;
-    for (const Line& line : participant.lines) {
+    for (Line& line : participant.lines) {
         PlannedLine planned;
         planned.mindex = line.mindex;
         planned.mid = line.mid;
@@ -598,6 +681,7 @@ OfferPlan RoomRegistry::buildOfferLocked(Room& room, Participant& participant) {
             // Idle lines keep their last codec, so the m-line's format does
             // not change while it waits for reuse.
             planned.codec = line.codec;
+            line.payloadType = serverPayloadType(line.codec, line.kind);
             if (line.source) {
                 planned.direction = Direction::SendOnly;
                 planned.streamId = streamIdOf(line.sourceUser);

@@ -43,6 +43,15 @@ struct AnsweredLine {
     std::string codec;                          // first codec of the line, lower case
 };
 
+// One m-line of a client's own offer, as the adapter parsed it.
+struct OfferedLine {
+    int mindex = 0;
+    MediaKind kind = MediaKind::Audio;
+    std::string mid;
+    Direction direction = Direction::Inactive;                // the client's view
+    std::vector<std::pair<std::string, int>> codecs;          // (name, payload type), client's order
+};
+
 // Why a participant goes away; decides what the others and it are told.
 enum class DepartureReason { Left, Disconnected, Replaced };
 
@@ -55,6 +64,9 @@ public:
     static Effects refuseJoin(SessionId session, std::string_view error);
     Effects answer(SessionId session, const std::vector<AnsweredLine>& lines, Millis now);
     Effects leave(SessionId session, DepartureReason reason, Millis now);
+    // The client offers first (t 501): answered unless a server offer is
+    // unanswered (Janus has no glare handling), then resynchronised.
+    Effects clientOffer(SessionId session, const std::vector<OfferedLine>& lines, const std::string& sdp, Millis now);
     // The client asks for a fresh offer (GoChat web client's "negotiate").
     Effects requestOffer(SessionId session, Millis now);
     // Voice control (PROTOCOL.md 3.5). The actor is the requesting session;

@@ -43,6 +43,7 @@ struct Line {
     std::optional<PublicationKey> source;  // empty for own lines and idle remote lines
     std::string trackId;                   // of the source, as offered
     std::string codec;                     // of the last source: a reused line keeps its codec
+    int payloadType = 0;                   // as last negotiated on this line
     UserId sourceUser = 0;
     uint64_t binding = 0;                  // changes whenever the source changes
     bool ready = false;                    // the client accepted the current binding

@@ -32,6 +32,7 @@ struct FanoutEntry {
     int mindex = 0;                            // the subscriber's line
     std::shared_ptr<ForwardContext> context;
     uint64_t binding = 0;                      // which pairing of line and publication
+    int payloadType = 0;                       // the subscriber line's type for the codec
 };
 
 // Immutable once published: the media path reads a snapshot, the handler

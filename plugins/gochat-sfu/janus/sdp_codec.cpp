@@ -1,5 +1,6 @@
 #include "plugins/gochat-sfu/janus/sdp_codec.hpp"
 
+#include "plugins/gochat-sfu/core/codecs.hpp"
 #include "plugins/gochat-sfu/janus/janus_api.hpp"
 
 #include <initializer_list>
@@ -38,19 +39,24 @@ Direction fromJanus(janus_sdp_mdirection direction) {
 // extension for the whole PeerConnection (notes §3).
 int extensionId(const char* uri) { return janus_rtp_extension_id(uri); }
 
+// Format parameters Janus writes for a codec (null: none).
+const char* vp9ProfileOf(const std::string& codec) { return codec == "vp9" ? "0" : nullptr; }
+// JANUS_SDP_OA_H264_PROFILE also writes packetization-mode=1.
+const char* h264ProfileOf(const std::string& codec) { return codec == "h264" ? "42e01f" : nullptr; }
+
 // Adds one more video format to an m-line (janus_sdp_generate_offer_mline
 // writes a single codec per line), with the same feedback as the first.
-void appendVideoCodec(janus_sdp_mline* mline, const VideoCodec& codec) {
+void appendVideoCodec(janus_sdp_mline* mline, const CodecInfo& codec) {
     const int pt = codec.payloadType;
     mline->ptypes = g_list_append(mline->ptypes, GINT_TO_POINTER(pt));
     janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create("rtpmap", "%d %s", pt, janus_sdp_get_codec_rtpmap(codec.name)));
     for (const char* feedback : {"ccm fir", "nack", "nack pli", "goog-remb", "transport-cc"})
         janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create("rtcp-fb", "%d %s", pt, feedback));
-    if (codec.vp9Profile)
-        janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create("fmtp", "%d profile-id=%s", pt, codec.vp9Profile));
-    if (codec.h264Profile)
+    if (const char* profile = vp9ProfileOf(codec.name))
+        janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create("fmtp", "%d profile-id=%s", pt, profile));
+    if (const char* profile = h264ProfileOf(codec.name))
         janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create(
-            "fmtp", "%d profile-level-id=%s;packetization-mode=1;level-asymmetry-allowed=1", pt, codec.h264Profile));
+            "fmtp", "%d profile-level-id=%s;packetization-mode=1;level-asymmetry-allowed=1", pt, profile));
 }
 
 int addLine(janus_sdp* offer, const PlannedLine& line) {
@@ -65,7 +71,7 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
             JANUS_SDP_OA_MSID, stream, track,
             JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
             JANUS_SDP_OA_CODEC, "opus",
-            JANUS_SDP_OA_PT, kOpusPayloadType,
+            JANUS_SDP_OA_PT, serverPayloadType("opus", MediaKind::Audio),
             JANUS_SDP_OA_FMTP, "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1",
             JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID),
             JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_AUDIO_LEVEL, extensionId(JANUS_RTP_EXTMAP_AUDIO_LEVEL),
@@ -73,8 +79,8 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
     }
     // A remote line carries its publisher's codec only; an own line lists
     // every codec, the first here and the others appended below.
-    const VideoCodec* codec = line.codec.empty() ? &kVideoCodecs[0] : findVideoCodec(line.codec);
-    if (!codec) return -1;
+    const CodecInfo* codec = findCodec(line.codec.empty() ? "vp8" : line.codec);
+    if (!codec || codec->kind != MediaKind::Video) return -1;
     const int rc = janus_sdp_generate_offer_mline(
         offer, JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO,
         JANUS_SDP_OA_MID, line.mid.c_str(),
@@ -82,8 +88,8 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
         JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
         JANUS_SDP_OA_CODEC, codec->name,
         JANUS_SDP_OA_PT, codec->payloadType,
-        JANUS_SDP_OA_VP9_PROFILE, codec->vp9Profile,
-        JANUS_SDP_OA_H264_PROFILE, codec->h264Profile,
+        JANUS_SDP_OA_VP9_PROFILE, vp9ProfileOf(codec->name),
+        JANUS_SDP_OA_H264_PROFILE, h264ProfileOf(codec->name),
         JANUS_SDP_OA_VIDEO_RTCPFB_DEFAULTS, TRUE,
         JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID),
         JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_ABS_SEND_TIME, extensionId(JANUS_RTP_EXTMAP_ABS_SEND_TIME),
@@ -91,8 +97,8 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
         JANUS_SDP_OA_DONE);
     if (rc != 0 || !line.codec.empty()) return rc;
     auto* mline = static_cast<janus_sdp_mline*>(g_list_last(offer->m_lines)->data);
-    for (const VideoCodec& extra : kVideoCodecs)
-        if (&extra != codec) appendVideoCodec(mline, extra);
+    for (const CodecInfo& extra : kCodecs)
+        if (extra.kind == MediaKind::Video && &extra != codec) appendVideoCodec(mline, extra);
     return 0;
 }
 
@@ -103,12 +109,6 @@ std::string lowerCase(const char* text) {
 }
 
 }  // namespace
-
-const VideoCodec* findVideoCodec(const std::string& name) {
-    for (const VideoCodec& codec : kVideoCodecs)
-        if (name == codec.name) return &codec;
-    return nullptr;
-}
 
 std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
     SdpPtr offer(janus_sdp_generate_offer("GoChat SFU", "0.0.0.0", JANUS_SDP_OA_DONE));
@@ -152,6 +152,74 @@ std::optional<std::vector<AnsweredLine>> readAnswer(const std::string& sdp) {
         lines.push_back(line);
     }
     return lines;
+}
+
+std::optional<std::vector<OfferedLine>> readOffer(const std::string& sdp) {
+    char error[256] = {0};
+    SdpPtr parsed(janus_sdp_parse(sdp.c_str(), error, sizeof(error)));
+    if (!parsed) return std::nullopt;
+    std::vector<OfferedLine> lines;
+    for (GList* item = parsed->m_lines; item; item = item->next) {
+        const auto* mline = static_cast<const janus_sdp_mline*>(item->data);
+        OfferedLine line;
+        line.mindex = mline->index;
+        if (mline->type == JANUS_SDP_AUDIO)
+            line.kind = MediaKind::Audio;
+        else if (mline->type == JANUS_SDP_VIDEO)
+            line.kind = MediaKind::Video;
+        else
+            return std::nullopt;  // data channels are not part of the protocol
+        line.direction = mline->port == 0 ? Direction::Inactive : fromJanus(mline->direction);
+        for (GList* attribute = mline->attributes; attribute; attribute = attribute->next) {
+            const auto* a = static_cast<const janus_sdp_attribute*>(attribute->data);
+            if (a->name && a->value && std::string(a->name) == "mid") line.mid = a->value;
+        }
+        for (GList* pt = mline->ptypes; pt; pt = pt->next) {
+            const int payloadType = GPOINTER_TO_INT(pt->data);
+            const std::string name = lowerCase(janus_sdp_get_codec_name(parsed.get(), mline->index, payloadType));
+            if (const CodecInfo* codec = findCodec(name); codec && codec->kind == line.kind)
+                line.codecs.emplace_back(name, payloadType);
+        }
+        if (line.mid.empty() || line.mid.size() > 16) return std::nullopt;  // bundled m-lines need a mid
+        lines.push_back(std::move(line));
+    }
+    return lines;
+}
+
+std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
+    char error[256] = {0};
+    SdpPtr offer(janus_sdp_parse(reply.clientOffer.c_str(), error, sizeof(error)));
+    if (!offer) return {};
+    SdpPtr answer(janus_sdp_generate_answer(offer.get()));
+    if (!answer) return {};
+    answer->o_sessid = static_cast<guint64>(sdpSessionId);
+    answer->o_version = static_cast<guint64>(reply.plan.version);
+    for (GList* item = offer->m_lines; item; item = item->next) {
+        auto* offered = static_cast<janus_sdp_mline*>(item->data);
+        if (offered->index < 0 || static_cast<size_t>(offered->index) >= reply.plan.lines.size()) return {};
+        const PlannedLine& line = reply.plan.lines[offered->index];
+        const char* stream = line.streamId.empty() ? nullptr : line.streamId.c_str();
+        const char* track = line.trackId.empty() ? nullptr : line.trackId.c_str();
+        const bool audio = line.kind == MediaKind::Audio;
+        const int rc = janus_sdp_generate_answer_mline(
+            offer.get(), answer.get(), offered,
+            JANUS_SDP_OA_MLINE, audio ? JANUS_SDP_AUDIO : JANUS_SDP_VIDEO,
+            JANUS_SDP_OA_CODEC, line.codec.empty() ? (audio ? "opus" : "vp8") : line.codec.c_str(),
+            JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
+            JANUS_SDP_OA_MSID, stream, track,
+            JANUS_SDP_OA_VP9_PROFILE, vp9ProfileOf(line.codec),
+            JANUS_SDP_OA_H264_PROFILE, h264ProfileOf(line.codec),
+            JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
+            JANUS_SDP_OA_ACCEPT_EXTMAP, audio ? JANUS_RTP_EXTMAP_AUDIO_LEVEL : JANUS_RTP_EXTMAP_ABS_SEND_TIME,
+            JANUS_SDP_OA_ACCEPT_EXTMAP, audio ? JANUS_RTP_EXTMAP_MID : JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC,
+            JANUS_SDP_OA_DONE);
+        if (rc != 0) return {};
+    }
+    char* text = janus_sdp_write(answer.get());
+    if (!text) return {};
+    std::string sdp(text);
+    g_free(text);
+    return sdp;
 }
 
 }  // namespace gochat::sfu

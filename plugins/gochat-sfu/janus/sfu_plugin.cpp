@@ -106,6 +106,7 @@ private:
     void handleRequest(MediaSession& session, const std::string& transaction, const json_t* body, const json_t* jsep);
     Effects handleJoin(SessionId session, const json_t* body);
     Effects handleAnswer(SessionId session, const json_t* jsep, Millis now);
+    Effects handleClientOffer(SessionId session, const json_t* jsep, Millis now);
     Effects handleVoiceControl(SessionId session, const std::string& request, const json_t* body, Millis now);
     Effects handleSpeakingReport(MediaSession& session, const json_t* body);
     void perform(const Effects& effects, SessionId current, const std::string& transaction);
@@ -404,6 +405,8 @@ void SfuPlugin::handleRequest(MediaSession& session, const std::string& transact
         effects = RoomRegistry::requestError(id, envelopeTypeOf(request), "not joined");
     } else if (request == "answer") {
         effects = handleAnswer(id, jsep, now);
+    } else if (request == "offer") {
+        effects = handleClientOffer(id, jsep, now);
     } else if (request == "leave") {
         effects = registry_->leave(id, DepartureReason::Left, now);
     } else if (request == "negotiate") {
@@ -481,6 +484,15 @@ Effects SfuPlugin::handleAnswer(SessionId session, const json_t* jsep, Millis no
     return registry_->answer(session, *lines, now);
 }
 
+Effects SfuPlugin::handleClientOffer(SessionId session, const json_t* jsep, Millis now) {
+    std::string type, sdp;
+    if (!jsep || !jsonGetString(jsep, "type", type) || type != "offer" || !jsonGetString(jsep, "sdp", sdp))
+        return RoomRegistry::requestError(session, 501, "invalid message");
+    std::optional<std::vector<OfferedLine>> lines = readOffer(sdp);
+    if (!lines) return RoomRegistry::requestError(session, 501, "invalid message");
+    return registry_->clientOffer(session, *lines, sdp, now);
+}
+
 // NOTE: runs on the handler thread with no plugin lock held: push_event may
 // block (ICE gathering) and the RTCP helpers take the handle mutex.
 void SfuPlugin::perform(const Effects& effects, SessionId current, const std::string& transaction) {
@@ -514,6 +526,24 @@ void SfuPlugin::perform(const Effects& effects, SessionId current, const std::st
                               static_cast<unsigned long long>(offer.to), static_cast<unsigned long long>(offer.plan.version),
                               offer.plan.lines.size(), rc);
                 },
+                [&](const SendAnswer& reply) {
+                    std::shared_ptr<MediaSession> target = findById(reply.to);
+                    if (!target) return;
+                    const std::string sdp = writeAnswer(reply, target->sdpSessionId());
+                    if (sdp.empty()) {
+                        JANUS_LOG(LOG_ERR, "%ssession %llu: could not write an answer\n", kLogPrefix,
+                                  static_cast<unsigned long long>(reply.to));
+                        return;
+                    }
+                    JsonRef jsepOut = JsonRef::object();
+                    jsepOut.setString("type", "answer").setString("sdp", sdp);
+                    OutEvent event;
+                    event.name = "answer";
+                    event.t = 502;
+                    JsonRef data = eventJson(event);
+                    const char* tx = (reply.to == current && !transaction.empty()) ? transaction.c_str() : nullptr;
+                    gateway_->push_event(target->handle(), gochat_sfu_descriptor(), tx, data.get(), jsepOut.get());
+                },
                 [&](const SetFanout& change) {
                     std::shared_ptr<MediaSession> publisher = findById(change.publisher);
                     if (!publisher) return;
@@ -538,7 +568,8 @@ void SfuPlugin::perform(const Effects& effects, SessionId current, const std::st
                         }
                         line.forwarding = true;
                         if (change.kind == MediaKind::Video) subscriber->setVideoSource(target.mindex, publisher);
-                        fanout->push_back(FanoutEntry{std::move(subscriber), target.mindex, line.context, target.binding});
+                        fanout->push_back(
+                            FanoutEntry{std::move(subscriber), target.mindex, line.context, target.binding, target.payloadType});
                     }
                     publisher->setFanout(change.kind, std::move(fanout));
                 },
@@ -626,6 +657,7 @@ void SfuPlugin::incomingRtp(janus_plugin_session* handle, janus_plugin_rtp* pack
     auto* header = reinterpret_cast<janus_rtp_header*>(packet->buffer);
     const uint32_t timestamp = header->timestamp;
     const uint16_t sequence = header->seq_number;
+    const uint8_t payloadType = header->type;
     const int mindex = packet->mindex;
     for (const FanoutEntry& entry : *fanout) {
         if (!entry.subscriber->acceptsMedia()) continue;
@@ -635,12 +667,15 @@ void SfuPlugin::incomingRtp(janus_plugin_session* handle, janus_plugin_rtp* pack
             context.rtp.ts_reset = TRUE;
         }
         janus_rtp_header_update(header, &context.rtp, packet->video, 0);
+        // Types differ only when one side offered its own (t 501).
+        if (entry.payloadType > 0) header->type = static_cast<uint8_t>(entry.payloadType);
         packet->mindex = entry.mindex;
         // relay_rtp copies the buffer, so restoring right after is safe; the
         // audio level and other extensions travel in packet->extensions.
         gateway_->relay_rtp(entry.subscriber->handle(), packet);
         header->timestamp = timestamp;
         header->seq_number = sequence;
+        header->type = payloadType;
     }
     packet->mindex = mindex;
 }
