@@ -11,6 +11,7 @@
 #include "plugins/gochat-sfu/janus/janus_api.hpp"
 #include "plugins/gochat-sfu/janus/media_session.hpp"
 #include "plugins/gochat-sfu/janus/plugin_config.hpp"
+#include "plugins/gochat-sfu/janus/request_decoder.hpp"
 #include "plugins/gochat-sfu/janus/sdp_codec.hpp"
 #include "plugins/gochat-sfu/janus/shim.h"
 #include "common/json_ref.hpp"
@@ -42,16 +43,6 @@ template <class... Ts>
 struct Overloaded : Ts... { using Ts::operator()...; };
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
-
-// The envelope `t` a request came from, for error replies (docs/plugin-api.md).
-int envelopeTypeOf(const std::string& request) {
-    static const std::unordered_map<std::string, int> kTypes = {
-        {"join", 500}, {"offer", 501}, {"answer", 502}, {"leave", 504}, {"mute_self", 505}, {"mute_user", 506},
-        {"server_mute", 507}, {"server_deafen", 508}, {"kick", 510}, {"block", 511}, {"move", 512},
-    };
-    auto found = kTypes.find(request);
-    return found == kTypes.end() ? 0 : found->second;
-}
 
 JsonRef eventJson(const OutEvent& event) {
     JsonRef data = JsonRef::object();
@@ -104,11 +95,11 @@ private:
     bool enqueue(Work work);
     void handleWork(Work& work);
     void handleRequest(MediaSession& session, const std::string& transaction, const json_t* body, const json_t* jsep);
-    Effects handleJoin(SessionId session, const json_t* body);
-    Effects handleAnswer(SessionId session, const json_t* jsep, Millis now);
-    Effects handleClientOffer(SessionId session, const json_t* jsep, Millis now);
-    Effects handleVoiceControl(SessionId session, const std::string& request, const json_t* body, Millis now);
-    Effects handleSpeakingReport(MediaSession& session, const json_t* body);
+    Effects dispatch(MediaSession& session, const Request& request, Millis now);
+    Effects handleJoin(SessionId session, const request::Join& join);
+    Effects handleAnswer(SessionId session, const std::string& sdp, Millis now);
+    Effects handleClientOffer(SessionId session, const std::string& sdp, Millis now);
+    Effects handleSpeakingReport(MediaSession& session, bool speaking);
     void perform(const Effects& effects, SessionId current, const std::string& transaction);
     void requestKeyframe(MediaSession& publisher);
     void stopQuietSpeakers(Millis now);
@@ -396,66 +387,55 @@ void SfuPlugin::handleWork(Work& work) {
 void SfuPlugin::handleRequest(MediaSession& session, const std::string& transaction, const json_t* body, const json_t* jsep) {
     const SessionId id = session.id();
     const Millis now = monotonicNow();
-    std::string request;
-    jsonGetString(body, "request", request);
+    const DecodedRequest decoded = decodeRequest(body, jsep);
     Effects effects;
-    if (request == "join") {
-        effects = handleJoin(id, body);
-    } else if (!registry_->isJoined(id)) {
-        effects = RoomRegistry::requestError(id, envelopeTypeOf(request), "not joined");
-    } else if (request == "answer") {
-        effects = handleAnswer(id, jsep, now);
-    } else if (request == "offer") {
-        effects = handleClientOffer(id, jsep, now);
-    } else if (request == "leave") {
-        effects = registry_->leave(id, DepartureReason::Left, now);
-    } else if (request == "negotiate") {
-        effects = registry_->requestOffer(id, now);
-    } else if (request == "speaking") {
-        effects = handleSpeakingReport(session, body);
+    if (const RequestError* error = std::get_if<RequestError>(&decoded)) {
+        effects = error->isJoin ? RoomRegistry::refuseJoin(id, error->error) : RoomRegistry::requestError(id, error->t, error->error);
     } else {
-        effects = handleVoiceControl(id, request, body, now);
+        const Request& request = std::get<Request>(decoded);
+        if (!std::holds_alternative<request::Join>(request) && !registry_->isJoined(id))
+            effects = RoomRegistry::requestError(id, envelopeTypeOf(request), "not joined");
+        else
+            effects = dispatch(session, request, now);
     }
     perform(effects, id, transaction);
 }
 
-// Voice control requests (PROTOCOL.md 3.5): each row says which fields the
-// request needs; the registry authorises and applies it.
-Effects SfuPlugin::handleVoiceControl(SessionId id, const std::string& request, const json_t* body, Millis now) {
-    const int t = envelopeTypeOf(request);
-    int64_t user = 0, channel = 0;
-    bool flag = false;
-    auto needUser = [&] { return jsonGetInt64(body, "user", user); };
-    auto needFlag = [&](const char* key) { return jsonGetBool(body, key, flag); };
+// Every privileged request is authorised by the registry, whatever the
+// transport it came through.
+Effects SfuPlugin::dispatch(MediaSession& session, const Request& request, Millis now) {
+    const SessionId id = session.id();
     RoomRegistry& rooms = *registry_;
-    if (request == "mute_self" && needFlag("muted")) return rooms.muteSelf(id, flag, now);
-    if (request == "mute_user" && needUser() && needFlag("muted")) return rooms.muteUserLocally(id, user, flag, now);
-    if (request == "server_mute" && needUser() && needFlag("muted")) return rooms.serverMute(id, user, flag, now);
-    if (request == "server_deafen" && needUser() && needFlag("deafened")) return rooms.serverDeafen(id, user, flag, now);
-    if (request == "kick" && needUser()) return rooms.kick(id, user, now);
-    if (request == "block" && needUser() && needFlag("block")) return rooms.block(id, user, flag, now);
-    if (request == "move" && needUser() && jsonGetInt64(body, "channel", channel)) return rooms.move(id, user, channel, now);
-    return RoomRegistry::requestError(id, t, "invalid message");
+    return std::visit(
+        Overloaded{
+            [&](const request::Join& r) { return handleJoin(id, r); },
+            [&](const request::Offer& r) { return handleClientOffer(id, r.sdp, now); },
+            [&](const request::Answer& r) { return handleAnswer(id, r.sdp, now); },
+            [&](const request::Leave&) { return rooms.leave(id, DepartureReason::Left, now); },
+            [&](const request::Negotiate&) { return rooms.requestOffer(id, now); },
+            [&](const request::SpeakingReport& r) { return handleSpeakingReport(session, r.speaking); },
+            [&](const request::MuteSelf& r) { return rooms.muteSelf(id, r.muted, now); },
+            [&](const request::MuteUser& r) { return rooms.muteUserLocally(id, r.user, r.muted, now); },
+            [&](const request::ServerMute& r) { return rooms.serverMute(id, r.user, r.muted, now); },
+            [&](const request::ServerDeafen& r) { return rooms.serverDeafen(id, r.user, r.deafened, now); },
+            [&](const request::Kick& r) { return rooms.kick(id, r.user, now); },
+            [&](const request::Block& r) { return rooms.block(id, r.user, r.block, now); },
+            [&](const request::Move& r) { return rooms.move(id, r.user, r.channel, now); },
+        },
+        request);
 }
 
 // GoChat's web client reports its own voice gate. The level-based detector
 // stays authoritative; the report only counts for a publisher whose packets
 // carry no audio-level extension (PROTOCOL.md 3.6).
-Effects SfuPlugin::handleSpeakingReport(MediaSession& session, const json_t* body) {
-    bool speaking = false;
-    if (!jsonGetBool(body, "speaking", speaking)) return RoomRegistry::requestError(session.id(), 0, "invalid message");
+Effects SfuPlugin::handleSpeakingReport(MediaSession& session, bool speaking) {
     if (session.speakingDetector().sawAudioLevel()) return {};
     return registry_->setSpeaking(session.id(), speaking);
 }
 
-Effects SfuPlugin::handleJoin(SessionId session, const json_t* body) {
-    int64_t channel = 0;
-    std::string token;
-    if (!jsonGetInt64(body, "channel", channel) || channel == 0 || !jsonGetString(body, "token", token) || token.empty())
-        return RoomRegistry::refuseJoin(session, "invalid message");
+Effects SfuPlugin::handleJoin(SessionId session, const request::Join& join) {
     if (registry_->isJoined(session)) return RoomRegistry::requestError(session, 500, "invalid message");
-
-    const auth::TokenResult verified = auth::verifyToken(token, tokenPolicy_, static_cast<int64_t>(std::time(nullptr)));
+    const auth::TokenResult verified = auth::verifyToken(join.token, tokenPolicy_, static_cast<int64_t>(std::time(nullptr)));
     if (!verified.ok()) {
         // Never log the token itself: only why it failed.
         JANUS_LOG(LOG_INFO, "%ssession %llu: join refused, token %s\n", kLogPrefix,
@@ -464,30 +444,25 @@ Effects SfuPlugin::handleJoin(SessionId session, const json_t* body) {
     }
     JoinRequest request;
     request.session = session;
-    request.channel = channel;
+    request.channel = join.channel;
     request.user = verified.claims.userId;
     request.tokenChannel = verified.claims.channelId;
     request.perms = verified.claims.perms;
     request.moved = verified.claims.moved;
     Effects effects = registry_->join(request, monotonicNow());
-    JANUS_LOG(LOG_INFO, "%ssession %llu: user %lld joins channel %lld\n", kLogPrefix, static_cast<unsigned long long>(session),
-              static_cast<long long>(request.user), static_cast<long long>(channel));
+    JANUS_LOG(LOG_INFO, "%ssession %llu: user %lld %s channel %lld\n", kLogPrefix, static_cast<unsigned long long>(session),
+              static_cast<long long>(request.user), registry_->isJoined(session) ? "joined" : "was refused by",
+              static_cast<long long>(join.channel));
     return effects;
 }
 
-Effects SfuPlugin::handleAnswer(SessionId session, const json_t* jsep, Millis now) {
-    std::string type, sdp;
-    if (!jsep || !jsonGetString(jsep, "type", type) || type != "answer" || !jsonGetString(jsep, "sdp", sdp))
-        return RoomRegistry::requestError(session, 502, "invalid message");
+Effects SfuPlugin::handleAnswer(SessionId session, const std::string& sdp, Millis now) {
     std::optional<std::vector<AnsweredLine>> lines = readAnswer(sdp);
     if (!lines) return RoomRegistry::requestError(session, 502, "invalid message");
     return registry_->answer(session, *lines, now);
 }
 
-Effects SfuPlugin::handleClientOffer(SessionId session, const json_t* jsep, Millis now) {
-    std::string type, sdp;
-    if (!jsep || !jsonGetString(jsep, "type", type) || type != "offer" || !jsonGetString(jsep, "sdp", sdp))
-        return RoomRegistry::requestError(session, 501, "invalid message");
+Effects SfuPlugin::handleClientOffer(SessionId session, const std::string& sdp, Millis now) {
     std::optional<std::vector<OfferedLine>> lines = readOffer(sdp);
     if (!lines) return RoomRegistry::requestError(session, 501, "invalid message");
     return registry_->clientOffer(session, *lines, sdp, now);
