@@ -2,8 +2,9 @@
 # THE run command of the README: installs what is missing (apt), builds,
 # installs into ./local, writes a Janus configuration under ./run/janus and
 # starts Janus in the foreground with the GoChat SFU plugin and the GoChat
-# WebSocket transport (ws://HOST:3300/signal). Prints ready-to-use tokens
-# for two users of one voice channel. Ctrl-C stops it.
+# WebSocket transport (ws://HOST:3300/signal, demo page on http://HOST:3300/).
+# Prints ready-to-use tokens and demo URLs for two users of one voice
+# channel. Ctrl-C stops it.
 #
 # Environment knobs (all optional):
 #   GOCHAT_WS_IP=127.0.0.1     address the transport listens on (0.0.0.0 for other machines)
@@ -85,16 +86,31 @@ BOB=2222222222222222222
 TOKEN_ALICE=$(mint "$ALICE" connect,speak,video,mute,deafen,move)
 TOKEN_BOB=$(mint "$BOB" connect,speak,video)
 
+# The demo page (docs/demo.md) is served on the same port. A listener on
+# every address is opened in a browser through one of the machine's own.
+PAGE_HOST=$WS_IP
+if [ "$WS_IP" = "0.0.0.0" ]; then
+  PAGE_HOST=$(hostname -I 2>/dev/null | awk '{print $1}')
+  PAGE_HOST=${PAGE_HOST:-127.0.0.1}
+fi
+case "$PAGE_HOST" in *:*) PAGE_HOST="[$PAGE_HOST]" ;; esac
+PAGE="http://$PAGE_HOST:$WS_PORT/"
+
 cat <<INFO
 
 GoChat SFU: Janus with janus.plugin.gochat.sfu and janus.transport.gochat.ws
   signaling  ws://$WS_IP:$WS_PORT/signal
+  demo page  $PAGE
   channel    $CHANNEL
   config     $RUN/conf   (secret in $SECRET_FILE)
 
 Tokens (valid ${TTL}s; join with {"op":7,"t":500,"d":{"channel":$CHANNEL,"token":"..."}}):
   alice ($ALICE, moderator): $TOKEN_ALICE
   bob   ($BOB):              $TOKEN_BOB
+
+Demo page, one tab per user (the token is in the URL: share it like a password):
+  alice: $PAGE?channel=$CHANNEL&token=$TOKEN_ALICE
+  bob:   $PAGE?channel=$CHANNEL&token=$TOKEN_BOB
 
 More tokens: $PREFIX/bin/gochat-token --config $RUN/conf/janus.plugin.gochat.sfu.jcfg --user ID --channel $CHANNEL
 Starting Janus (Ctrl-C to stop)...

@@ -4,7 +4,16 @@
 #include <cstdlib>
 #include <string>
 
+// Set by transports/gochat-ws/Makefile.inc from automake's $(datadir); the
+// fallback only keeps a hand-compiled file buildable.
+#ifndef GOCHAT_WS_WEB_ROOT
+#define GOCHAT_WS_WEB_ROOT "/usr/local/share/gochat-sfu/demo"
+#endif
+
 namespace gochat::ws {
+
+const char* const kDefaultWebRoot = GOCHAT_WS_WEB_ROOT;
+
 namespace {
 
 // Janus's own janus_is_true accepts these spellings; mirror them so a
@@ -68,6 +77,16 @@ std::optional<std::string> applySetting(TransportSettings& settings, std::string
     } else if (key == "plugin") {
         if (value.empty()) return "plugin must not be empty";
         settings.plugin = std::string(value);
+    } else if (key == "web_enabled") {
+        auto flag = parseBool(value);
+        if (!flag) return "web_enabled must be true or false";
+        settings.webEnabled = *flag;
+    } else if (key == "web_root") {
+        // Absolute: Janus's working directory is nothing an operator sets.
+        if (value.empty() || value.front() != '/') return "web_root must be an absolute path";
+        settings.webRoot = std::string(value);
+        // "/srv/demo/" and "/srv/demo" name the same root.
+        while (settings.webRoot.size() > 1 && settings.webRoot.back() == '/') settings.webRoot.pop_back();
     } else {
         unknownKey = true;
     }

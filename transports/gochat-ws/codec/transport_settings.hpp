@@ -11,6 +11,9 @@
 
 namespace gochat::ws {
 
+// $(datadir)/gochat-sfu/demo of the build, substituted by the Makefile.
+extern const char* const kDefaultWebRoot;
+
 struct TransportSettings {
     bool enabled = true;
     std::string ip = "127.0.0.1";
@@ -22,6 +25,11 @@ struct TransportSettings {
     int64_t keepaliveIntervalMs = 5000;
     // The media plugin every socket attaches to. Changing it is for tests.
     std::string plugin = "janus.plugin.gochat.sfu";
+    // The demo web client served over plain HTTP on the same port
+    // (docs/demo.md). web_root is where its files are; the default is the
+    // directory `make install` puts them in.
+    bool webEnabled = true;
+    std::string webRoot = kDefaultWebRoot;
 };
 
 // Applies one `general` key. Returns an error text for a bad value, nullopt

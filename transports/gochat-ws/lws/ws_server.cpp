@@ -1,11 +1,17 @@
 #include "transports/gochat-ws/lws/ws_server.hpp"
 
+#include <sys/stat.h>
+
 #include <chrono>
+#include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <shared_mutex>
 #include <utility>
 #include <vector>
+
+#include "transports/gochat-ws/codec/static_files.hpp"
 
 namespace gochat::ws {
 namespace {
@@ -56,6 +62,14 @@ void lwsLog(int level, const char* line) {
     }
 }
 
+// The canonical form of `path` (symlinks resolved), or "" when it does not
+// exist.
+std::string canonicalPath(const std::string& path) {
+    char resolved[PATH_MAX];
+    if (!realpath(path.c_str(), resolved)) return {};
+    return resolved;
+}
+
 void freeConnectionBox(void* box) {
     delete static_cast<ConnectionBox*>(box);
 }
@@ -98,6 +112,14 @@ bool WsServer::start() {
     // An IPv4 address cannot be bound on a dual-stack socket.
     if (settings_.ip.find(':') == std::string::npos) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
 
+    if (settings_.webEnabled) {
+        webRoot_ = canonicalPath(settings_.webRoot);
+        if (webRoot_.empty()) {
+            JANUS_LOG(LOG_WARN, "[gochat.ws] web_root %s does not exist: the demo page answers 404\n",
+                      settings_.webRoot.c_str());
+        }
+    }
+
     context_ = lws_create_context(&info);
     if (!context_) {
         JANUS_LOG(LOG_ERR, "[gochat.ws] cannot listen on %s:%d\n", settings_.ip.c_str(),
@@ -112,6 +134,10 @@ bool WsServer::start() {
     serviceThread_ = std::thread([this] { serviceLoop(); });
     JANUS_LOG(LOG_INFO, "[gochat.ws] listening on ws://%s:%d%s\n", settings_.ip.c_str(),
               settings_.port, settings_.path.c_str());
+    if (!webRoot_.empty()) {
+        JANUS_LOG(LOG_INFO, "[gochat.ws] demo page on http://%s:%d/ from %s\n", settings_.ip.c_str(),
+                  settings_.port, webRoot_.c_str());
+    }
     return true;
 }
 
@@ -161,9 +187,11 @@ int WsServer::callback(struct lws* wsi, enum lws_callback_reasons reason, void* 
                 // Non-zero refuses the upgrade before any state exists.
                 return server->acceptsUpgrade(wsi) ? 0 : 1;
             case LWS_CALLBACK_HTTP:
-                // Only WebSocket upgrades are served.
-                lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
-                return -1;
+                // Plain HTTP: the demo files, when enabled; else 404.
+                return server->serveHttp(wsi, static_cast<const char*>(in));
+            case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+                // Keep-alive: the connection waits for the next request.
+                return lws_http_transaction_completed(wsi) ? -1 : 0;
             case LWS_CALLBACK_ESTABLISHED:
                 return server->onEstablished(wsi, user);
             case LWS_CALLBACK_RECEIVE:
@@ -202,6 +230,41 @@ bool WsServer::acceptsUpgrade(struct lws* wsi) const {
     if (length > 0 && settings_.path == std::string(uri, static_cast<size_t>(length))) return true;
     JANUS_LOG(LOG_VERB, "[gochat.ws] refusing an upgrade on another path\n");
     return false;
+}
+
+int WsServer::serveHttp(struct lws* wsi, const char* uri) const {
+    const bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
+    const bool head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
+    if (!get && !head) {
+        lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+        return -1;
+    }
+    // `uri` is the URL-decoded path without the query string;
+    // resolveStaticFile refuses "..", hidden names and anything unusual.
+    const auto file = settings_.webEnabled && !webRoot_.empty() && uri
+                          ? resolveStaticFile(uri)
+                          : std::nullopt;
+    // Only regular files that really lie under web_root once every symlink
+    // is resolved, and only small ones.
+    const std::string prefix = webRoot_ == "/" ? webRoot_ : webRoot_ + "/";
+    std::string path;
+    struct stat info;
+    if (file) path = canonicalPath(prefix + file->relativePath);
+    if (path.empty() || path.compare(0, prefix.size(), prefix) != 0 ||
+        stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode) ||
+        static_cast<size_t>(info.st_size) > kMaxStaticFileBytes) {
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
+        return -1;
+    }
+    static const char kExtraHeaders[] = "X-Content-Type-Options: nosniff\r\n";
+    // Sends the headers and, for GET, the body in pieces on writeable
+    // callbacks; LWS_CALLBACK_HTTP_FILE_COMPLETION follows. HEAD gets the
+    // headers only.
+    const int sent = lws_serve_http_file(wsi, path.c_str(), file->contentType, kExtraHeaders,
+                                         static_cast<int>(sizeof(kExtraHeaders) - 1));
+    if (sent < 0) return -1;
+    if (sent > 0) return lws_http_transaction_completed(wsi) ? -1 : 0;
+    return 0;
 }
 
 int WsServer::onEstablished(struct lws* wsi, void* user) {

@@ -47,6 +47,8 @@ private:
     void onWakeup();
     void teardown(Connection& connection);
     bool acceptsUpgrade(struct lws* wsi) const;
+    // A plain HTTP request: a demo file (GET/HEAD) or 404/405.
+    int serveHttp(struct lws* wsi, const char* uri) const;
     // Carries out a SignalSession's effects. Returns true when the socket
     // must close at once (the caller returns -1 from its lws callback).
     bool apply(Connection& connection, Effects effects);
@@ -60,6 +62,10 @@ private:
     const TransportSettings settings_;
     janus_transport* self_;
     janus_transport_callbacks* gateway_;
+
+    // Canonical web_root (symlinks resolved) when web_enabled; "" when off
+    // or missing. Set in start().
+    std::string webRoot_;
 
     // Allocated by this.
     struct lws_context* context_ = nullptr;
