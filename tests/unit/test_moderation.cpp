@@ -269,6 +269,17 @@ void muted_users_are_never_speaking_and_unmuting_shows_them_again(void**) {
     assert_false(field<bool>(*findEvent(selfMuted, kModSession, "speaking"), "speaking"));
 }
 
+void newcomer_learns_who_is_already_speaking(void**) {
+    Room2 room(0);
+    room.registry.setSpeaking(kBobSession, true);
+    const Effects effects = room.join(3, 3333333333333333333, kVoice);
+    const OutEvent* notice = findEvent(effects, 3, "speaking");
+    assert_non_null(notice);
+    assert_string_equal(field<std::string>(*notice, "user_id").c_str(), "2222222222222222222");
+    assert_true(field<bool>(*notice, "speaking"));
+    assert_null(findEvent(effects, kModSession, "speaking"));  // the others knew already
+}
+
 void moderation_before_join_is_refused(void**) {
     RoomRegistry registry{RegistryConfig{}};
     const Effects effects = registry.kick(9, kBob, 0);
@@ -293,6 +304,7 @@ int main() {
         cmocka_unit_test(unblock_lets_the_user_back),
         cmocka_unit_test(speaking_is_announced_to_others_as_a_string_id),
         cmocka_unit_test(muted_users_are_never_speaking_and_unmuting_shows_them_again),
+        cmocka_unit_test(newcomer_learns_who_is_already_speaking),
         cmocka_unit_test(moderation_before_join_is_refused),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);

@@ -116,6 +116,10 @@ Effects RoomRegistry::join(const JoinRequest& request, Millis now) {
     // The first offer holds only the joiner's own lines; remote tracks follow
     // once it is answered (PROTOCOL.md 3.2 and 3.8).
     effects.emplace_back(SendOffer{request.session, buildOfferLocked(room, joined)});
+    // Speaking changes are events: someone already talking would otherwise
+    // stay unlit for the newcomer until they pause.
+    for (const auto& [session, other] : room.participants)
+        if (session != request.session && other.speaking) effects.emplace_back(speakingEventLocked(other, request.session));
     return effects;
 }
 
@@ -128,6 +132,7 @@ Effects RoomRegistry::answer(SessionId session, const std::vector<AnsweredLine>&
     participant->offerInFlight = false;
 
     Effects effects;
+    bool publicationsChanged = false;
     for (const AnsweredLine& reply : answered) {
         if (reply.mindex < 0 || static_cast<size_t>(reply.mindex) >= participant->lines.size()) continue;
         Line& line = participant->lines[reply.mindex];
@@ -140,10 +145,13 @@ Effects RoomRegistry::answer(SessionId session, const std::vector<AnsweredLine>&
             std::optional<Publication>& publication = participant->publication(line.kind);
             // A codec change is a new publication: subscribers need a line
             // offered with the new codec.
-            if (publishing && (!publication || publication->codec != reply.codec))
+            if (publishing && (!publication || publication->codec != reply.codec)) {
                 publication = Publication{line.kind, newTrackIdLocked(participant->user, line.kind), reply.codec};
-            else if (!publishing)
+                publicationsChanged = true;
+            } else if (!publishing && publication) {
                 publication.reset();
+                publicationsChanged = true;
+            }
         } else if (line.source) {
             const bool accepted = receives(reply.direction);
             if (accepted && !line.ready && line.kind == MediaKind::Video)
@@ -153,7 +161,12 @@ Effects RoomRegistry::answer(SessionId session, const std::vector<AnsweredLine>&
     }
     const bool firstAnswer = !participant->firstAnswerReceived;
     participant->firstAnswerReceived = true;
-    markDirtyWhereNeededLocked(*room, now);
+    // Others need new offers only when this participant's tracks changed;
+    // changes made while this offer was unanswered already flagged it.
+    if (publicationsChanged)
+        markDirtyWhereNeededLocked(*room, now);
+    else if (firstAnswer && linesOutOfDateLocked(*room, *participant))
+        markDirtyLocked(*participant, now);
     // The follow-up to the first offer goes out at once, undebounced.
     if (firstAnswer && participant->offerDirty) participant->offerDueAt = now;
     settleLocked(*room, now, effects);
@@ -452,16 +465,16 @@ void RoomRegistry::refreshSpeakingLocked(const Room& room, Participant& particip
 }
 
 void RoomRegistry::announceSpeakingLocked(const Room& room, const Participant& participant, Effects& effects) {
-    OutEvent change = makeEvent(0, "speaking", 514);
+    for (const auto& [other, unused] : room.participants)
+        if (other != participant.session) effects.emplace_back(speakingEventLocked(participant, other));
+}
+
+OutEvent RoomRegistry::speakingEventLocked(const Participant& participant, SessionId to) const {
+    OutEvent change = makeEvent(to, "speaking", 514);
     // user_id is a decimal string here: GoChat's web client reads it through
     // JSON.parse, which would round a 19-digit number (PROTOCOL.md 3.6).
     change.fields = {{"user_id", std::to_string(participant.user)}, {"speaking", participant.speaking}};
-    for (const auto& [other, unused] : room.participants) {
-        if (other == participant.session) continue;
-        OutEvent copy = change;
-        copy.to = other;
-        effects.emplace_back(std::move(copy));
-    }
+    return change;
 }
 
 Participant* RoomRegistry::findUserLocked(Room& room, UserId user) {
@@ -475,7 +488,12 @@ Effects RoomRegistry::tick(Millis now) {
     Effects effects;
     for (auto it = rooms_.begin(); it != rooms_.end();) {
         Room& room = it->second;
-        settleLocked(room, now, effects);
+        // Runs after every request: only rooms with an offer due do work.
+        const bool offerDue = std::any_of(room.participants.begin(), room.participants.end(), [now](const auto& entry) {
+            const Participant& p = entry.second;
+            return p.offerDirty && !p.offerInFlight && p.offerDueAt <= now;
+        });
+        if (offerDue) settleLocked(room, now, effects);
         if (room.participants.empty() && room.emptySince && now - *room.emptySince >= config_.emptyRoomTtl)
             it = rooms_.erase(it);
         else
@@ -563,24 +581,24 @@ const Publication* RoomRegistry::publicationLocked(const Room& room, const Publi
 }
 
 void RoomRegistry::markDirtyWhereNeededLocked(Room& room, Millis now) {
-    for (auto& [session, participant] : room.participants) {
-        // Until the first answer a participant only has its own lines; the
-        // follow-up offer is scheduled by answer().
-        if (!participant.firstAnswerReceived) continue;
-        std::vector<PublicationKey> desired = desiredSourcesLocked(room, participant);
-        size_t boundAndCurrent = 0;
-        bool stale = false;
-        for (const Line& line : participant.lines) {
-            if (!line.source) continue;
-            const Publication* publication = publicationLocked(room, *line.source);
-            const bool wanted = std::find(desired.begin(), desired.end(), *line.source) != desired.end();
-            if (!publication || !wanted || publication->trackId != line.trackId)
-                stale = true;
-            else
-                ++boundAndCurrent;
-        }
-        if (stale || boundAndCurrent != desired.size()) markDirtyLocked(participant, now + config_.offerDebounce);
+    for (auto& [session, participant] : room.participants)
+        if (linesOutOfDateLocked(room, participant)) markDirtyLocked(participant, now + config_.offerDebounce);
+}
+
+bool RoomRegistry::linesOutOfDateLocked(const Room& room, const Participant& participant) const {
+    // Until the first answer a participant only has its own lines; the
+    // follow-up offer is scheduled by answer().
+    if (!participant.firstAnswerReceived) return false;
+    const std::vector<PublicationKey> desiredOrder = desiredSourcesLocked(room, participant);
+    const std::set<PublicationKey> desired(desiredOrder.begin(), desiredOrder.end());
+    size_t boundAndCurrent = 0;
+    for (const Line& line : participant.lines) {
+        if (!line.source) continue;
+        const Publication* publication = publicationLocked(room, *line.source);
+        if (!publication || !desired.count(*line.source) || publication->trackId != line.trackId) return true;
+        ++boundAndCurrent;
     }
+    return boundAndCurrent != desired.size();
 }
 
 bool RoomRegistry::forwardsLocked(const Room& room, const Participant& publisher, MediaKind kind,
@@ -596,20 +614,21 @@ bool RoomRegistry::forwardsLocked(const Room& room, const Participant& publisher
 }
 
 void RoomRegistry::updateFanoutsLocked(Room& room, Effects& effects) {
+    // One pass over every subscriber line (not publishers x subscribers x
+    // lines): each ready line names the publication it carries.
     std::map<PublicationKey, std::vector<FanoutTarget>> fresh;
-    for (const auto& [publisherSession, publisher] : room.participants) {
-        for (MediaKind kind : {MediaKind::Audio, MediaKind::Video}) {
-            const std::optional<Publication>& publication = publisher.publication(kind);
-            if (!publication) continue;
-            const PublicationKey key{publisherSession, kind};
-            std::vector<FanoutTarget>& targets = fresh[key];
-            for (const auto& [subscriberSession, subscriber] : room.participants) {
-                if (subscriberSession == publisherSession) continue;
-                if (!forwardsLocked(room, publisher, kind, subscriber)) continue;
-                for (const Line& line : subscriber.lines)
-                    if (line.source && *line.source == key && line.ready && line.trackId == publication->trackId)
-                        targets.push_back(FanoutTarget{subscriberSession, line.mindex, line.binding, line.payloadType});
-            }
+    for (const auto& [publisherSession, publisher] : room.participants)
+        for (MediaKind kind : {MediaKind::Audio, MediaKind::Video})
+            if (publisher.publication(kind)) fresh[PublicationKey{publisherSession, kind}];
+    for (const auto& [subscriberSession, subscriber] : room.participants) {
+        for (const Line& line : subscriber.lines) {
+            if (!line.source || !line.ready) continue;
+            auto targets = fresh.find(*line.source);
+            if (targets == fresh.end()) continue;
+            const Participant& publisher = room.participants.at(line.source->publisher);
+            if (publisher.publication(line.kind)->trackId != line.trackId) continue;
+            if (!forwardsLocked(room, publisher, line.kind, subscriber)) continue;
+            targets->second.push_back(FanoutTarget{subscriberSession, line.mindex, line.binding, line.payloadType});
         }
     }
     for (const auto& [key, targets] : fresh) {
@@ -633,18 +652,19 @@ OfferPlan RoomRegistry::buildOfferLocked(Room& room, Participant& participant) {
     if (participant.firstAnswerReceived) {
         std::vector<PublicationKey> desired = desiredSourcesLocked(room, participant);
         // Free lines whose source is gone, unwanted or republished.
+        const std::set<PublicationKey> wanted(desired.begin(), desired.end());
         for (Line& line : participant.lines) {
             if (!line.source) continue;
             const Publication* publication = publicationLocked(room, *line.source);
-            const bool wanted = std::find(desired.begin(), desired.end(), *line.source) != desired.end();
-            if (!publication || !wanted || publication->trackId != line.trackId) unbind(line);
+            if (!publication || !wanted.count(*line.source) || publication->trackId != line.trackId) unbind(line);
         }
         // Bind every wanted source that has no line: reuse an idle line of
         // the same kind and codec first, so the SDP stays as small as the peak.
+        std::set<PublicationKey> bound;
+        for (const Line& line : participant.lines)
+            if (line.source) bound.insert(*line.source);
         for (const PublicationKey& key : desired) {
-            auto bound = std::find_if(participant.lines.begin(), participant.lines.end(),
-                                      [&key](const Line& line) { return line.source && *line.source == key; });
-            if (bound != participant.lines.end()) continue;
+            if (bound.count(key)) continue;
             const Participant& publisher = room.participants.at(key.publisher);
             const Publication& publication = *publisher.publication(key.kind);
             auto idle = std::find_if(participant.lines.begin(), participant.lines.end(), [&](const Line& line) {

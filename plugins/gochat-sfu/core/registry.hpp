@@ -106,11 +106,14 @@ private:
     void refreshSpeakingLocked(const Room& room, Participant& participant, Effects& effects);
     // Tells everyone else in the room the participant's current speaking state.
     void announceSpeakingLocked(const Room& room, const Participant& participant, Effects& effects);
+    OutEvent speakingEventLocked(const Participant& participant, SessionId to) const;
     Participant* findUserLocked(Room& room, UserId user);
     Participant* findLocked(SessionId session, Room** room = nullptr);
     void removeLocked(Room& room, SessionId session, Millis now, Effects& effects);
     // Flags every participant whose wanted remote tracks differ from its lines.
     void markDirtyWhereNeededLocked(Room& room, Millis now);
+    // Whether the participant's bound lines differ from what it should receive.
+    bool linesOutOfDateLocked(const Room& room, const Participant& participant) const;
     void markDirtyLocked(Participant& participant, Millis dueAt);
     // Sends due offers, then hands the adapter every changed fan-out.
     void settleLocked(Room& room, Millis now, Effects& effects);
