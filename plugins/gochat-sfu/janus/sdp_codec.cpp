@@ -39,6 +39,9 @@ Direction fromJanus(janus_sdp_mdirection direction) {
 // extension for the whole PeerConnection (notes §3).
 int extensionId(const char* uri) { return janus_rtp_extension_id(uri); }
 
+// Opus stereo with in-band FEC (PROTOCOL.md 3.3), in offers and answers alike.
+constexpr const char* kOpusFormat = "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1";
+
 // Format parameters Janus writes for a codec (null: none).
 const char* vp9ProfileOf(const std::string& codec) { return codec == "vp9" ? "0" : nullptr; }
 // JANUS_SDP_OA_H264_PROFILE also writes packetization-mode=1.
@@ -72,7 +75,7 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
             JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
             JANUS_SDP_OA_CODEC, "opus",
             JANUS_SDP_OA_PT, serverPayloadType("opus", MediaKind::Audio),
-            JANUS_SDP_OA_FMTP, "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1",
+            JANUS_SDP_OA_FMTP, kOpusFormat,
             JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID),
             JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_AUDIO_LEVEL, extensionId(JANUS_RTP_EXTMAP_AUDIO_LEVEL),
             JANUS_SDP_OA_DONE);
@@ -200,19 +203,30 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
         const PlannedLine& line = reply.plan.lines[offered->index];
         const char* stream = line.streamId.empty() ? nullptr : line.streamId.c_str();
         const char* track = line.trackId.empty() ? nullptr : line.trackId.c_str();
-        const bool audio = line.kind == MediaKind::Audio;
-        const int rc = janus_sdp_generate_answer_mline(
-            offer.get(), answer.get(), offered,
-            JANUS_SDP_OA_MLINE, audio ? JANUS_SDP_AUDIO : JANUS_SDP_VIDEO,
-            JANUS_SDP_OA_CODEC, line.codec.empty() ? (audio ? "opus" : "vp8") : line.codec.c_str(),
-            JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
-            JANUS_SDP_OA_MSID, stream, track,
-            JANUS_SDP_OA_VP9_PROFILE, vp9ProfileOf(line.codec),
-            JANUS_SDP_OA_H264_PROFILE, h264ProfileOf(line.codec),
-            JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
-            JANUS_SDP_OA_ACCEPT_EXTMAP, audio ? JANUS_RTP_EXTMAP_AUDIO_LEVEL : JANUS_RTP_EXTMAP_ABS_SEND_TIME,
-            JANUS_SDP_OA_ACCEPT_EXTMAP, audio ? JANUS_RTP_EXTMAP_MID : JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC,
-            JANUS_SDP_OA_DONE);
+        // The same extensions and Opus parameters as our own offers.
+        const int rc = line.kind == MediaKind::Audio
+            ? janus_sdp_generate_answer_mline(
+                  offer.get(), answer.get(), offered,
+                  JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO,
+                  JANUS_SDP_OA_CODEC, "opus",
+                  JANUS_SDP_OA_FMTP, kOpusFormat,
+                  JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
+                  JANUS_SDP_OA_MSID, stream, track,
+                  JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
+                  JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL,
+                  JANUS_SDP_OA_DONE)
+            : janus_sdp_generate_answer_mline(
+                  offer.get(), answer.get(), offered,
+                  JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO,
+                  JANUS_SDP_OA_CODEC, line.codec.empty() ? "vp8" : line.codec.c_str(),
+                  JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
+                  JANUS_SDP_OA_MSID, stream, track,
+                  JANUS_SDP_OA_VP9_PROFILE, vp9ProfileOf(line.codec),
+                  JANUS_SDP_OA_H264_PROFILE, h264ProfileOf(line.codec),
+                  JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
+                  JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_ABS_SEND_TIME,
+                  JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC,
+                  JANUS_SDP_OA_DONE);
         if (rc != 0) return {};
     }
     char* text = janus_sdp_write(answer.get());
