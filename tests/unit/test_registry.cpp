@@ -464,6 +464,25 @@ void client_offer_dropping_lines_is_invalid(void**) {
     assert_string_equal(errorOf(*findEvent(effects, 1, "error")).c_str(), "invalid message");
 }
 
+void unanswered_offer_times_out_and_frees_the_place(void**) {
+    Fixture f;
+    f.joinAndSettle(1, kAlice);
+    const Effects joined = f.join(2, kBob);  // Bob never answers
+    (void)joined;
+    assert_int_equal(f.registry.nextDeadline().value(), f.now + 30'000);
+    f.now += 29'999;
+    const Effects early = f.registry.tick(f.now);
+    assert_null(findEvent(early, 2, "timeout"));
+    f.now += 1;
+    const Effects late = f.registry.tick(f.now);
+    const OutEvent* notice = findEvent(late, 2, "timeout");
+    assert_non_null(notice);
+    assert_string_equal(errorOf(*notice).c_str(), "negotiation timeout");
+    assert_int_equal(notice->close->code, 1008);
+    assert_false(f.registry.isJoined(2));
+    assert_true(f.registry.isJoined(1));
+}
+
 }  // namespace
 
 int main() {
@@ -489,6 +508,7 @@ int main() {
         cmocka_unit_test(client_offer_adding_a_camera_is_answered_and_reoffered_to_others),
         cmocka_unit_test(client_offer_with_an_extra_transceiver_keeps_it_idle),
         cmocka_unit_test(client_offer_dropping_lines_is_invalid),
+        cmocka_unit_test(unanswered_offer_times_out_and_frees_the_place),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -115,7 +115,7 @@ Effects RoomRegistry::join(const JoinRequest& request, Millis now) {
     effects.emplace_back(std::move(ack));
     // The first offer holds only the joiner's own lines; remote tracks follow
     // once it is answered (PROTOCOL.md 3.2 and 3.8).
-    effects.emplace_back(SendOffer{request.session, buildOfferLocked(room, joined)});
+    effects.emplace_back(SendOffer{request.session, buildOfferLocked(room, joined, now)});
     // Speaking changes are events: someone already talking would otherwise
     // stay unlit for the newcomer until they pause.
     for (const auto& [session, other] : room.participants)
@@ -292,12 +292,36 @@ OutEvent okEvent(SessionId to, int t) {
 
 }  // namespace
 
+Participant* RoomRegistry::requesterLocked(SessionId actor, int t, std::optional<Action> needed, Room*& room, Effects& refusal) {
+    Participant* participant = findLocked(actor, &room);
+    if (!participant)
+        refusal = requestError(actor, t, "not joined");
+    else if (needed && !authorize(participant->grants, *needed))
+        refusal = requestError(actor, t, "forbidden");
+    else
+        return participant;
+    return nullptr;
+}
+
+void RoomRegistry::setUserFlagLocked(Room& room, std::set<UserId>& flagged, UserId target, bool on, SessionId actor,
+                                     OutEvent notice, const char* flagName, Effects& effects) {
+    // Kept per user in the room, so it survives the target's reconnect, and
+    // applies even before the target arrives (PROTOCOL.md 3.5).
+    if (on)
+        flagged.insert(target);
+    else
+        flagged.erase(target);
+    notice.fields = {{"user", target}, {flagName, on}};
+    broadcastLocked(room, std::move(notice), actor, effects);
+}
+
 Effects RoomRegistry::muteSelf(SessionId actor, bool muted, Millis now) {
     std::lock_guard<std::mutex> lock(mutex_);
     Room* room = nullptr;
-    Participant* participant = findLocked(actor, &room);
-    if (!participant) return requestError(actor, 505, "not joined");
-    Effects effects{okEvent(actor, 505)};
+    Effects effects;
+    Participant* participant = requesterLocked(actor, 505, std::nullopt, room, effects);
+    if (!participant) return effects;
+    effects.emplace_back(okEvent(actor, 505));
     participant->selfMuted = muted;
     refreshSpeakingLocked(*room, *participant, effects);
     settleLocked(*room, now, effects);
@@ -307,14 +331,15 @@ Effects RoomRegistry::muteSelf(SessionId actor, bool muted, Millis now) {
 Effects RoomRegistry::muteUserLocally(SessionId actor, UserId target, bool muted, Millis now) {
     std::lock_guard<std::mutex> lock(mutex_);
     Room* room = nullptr;
-    Participant* participant = findLocked(actor, &room);
-    if (!participant) return requestError(actor, 506, "not joined");
+    Effects effects;
+    Participant* participant = requesterLocked(actor, 506, std::nullopt, room, effects);
+    if (!participant) return effects;
     // Only this participant's reception changes; the target need not be present.
     if (muted)
         participant->locallyMuted.insert(target);
     else
         participant->locallyMuted.erase(target);
-    Effects effects{okEvent(actor, 506)};
+    effects.emplace_back(okEvent(actor, 506));
     settleLocked(*room, now, effects);
     return effects;
 }
@@ -322,19 +347,9 @@ Effects RoomRegistry::muteUserLocally(SessionId actor, UserId target, bool muted
 Effects RoomRegistry::serverMute(SessionId actor, UserId target, bool muted, Millis now) {
     std::lock_guard<std::mutex> lock(mutex_);
     Room* room = nullptr;
-    Participant* participant = findLocked(actor, &room);
-    if (!participant) return requestError(actor, 507, "not joined");
-    if (!authorize(participant->grants, Action::ServerMute)) return requestError(actor, 507, "forbidden");
-    // Kept per user in the room, so it survives the target's reconnect, and
-    // applies even before the target arrives (PROTOCOL.md 3.5).
-    if (muted)
-        room->serverMuted.insert(target);
-    else
-        room->serverMuted.erase(target);
     Effects effects;
-    OutEvent notice = makeEvent(0, "server_muted", 507);
-    notice.fields = {{"user", target}, {"muted", muted}};
-    broadcastLocked(*room, std::move(notice), actor, effects);
+    if (!requesterLocked(actor, 507, Action::ServerMute, room, effects)) return effects;
+    setUserFlagLocked(*room, room->serverMuted, target, muted, actor, makeEvent(0, "server_muted", 507), "muted", effects);
     if (Participant* muteTarget = findUserLocked(*room, target)) refreshSpeakingLocked(*room, *muteTarget, effects);
     settleLocked(*room, now, effects);
     return effects;
@@ -343,17 +358,10 @@ Effects RoomRegistry::serverMute(SessionId actor, UserId target, bool muted, Mil
 Effects RoomRegistry::serverDeafen(SessionId actor, UserId target, bool deafened, Millis now) {
     std::lock_guard<std::mutex> lock(mutex_);
     Room* room = nullptr;
-    Participant* participant = findLocked(actor, &room);
-    if (!participant) return requestError(actor, 508, "not joined");
-    if (!authorize(participant->grants, Action::ServerDeafen)) return requestError(actor, 508, "forbidden");
-    if (deafened)
-        room->serverDeafened.insert(target);
-    else
-        room->serverDeafened.erase(target);
     Effects effects;
-    OutEvent notice = makeEvent(0, "server_deafened", 508);
-    notice.fields = {{"user", target}, {"deafened", deafened}};
-    broadcastLocked(*room, std::move(notice), actor, effects);
+    if (!requesterLocked(actor, 508, Action::ServerDeafen, room, effects)) return effects;
+    setUserFlagLocked(*room, room->serverDeafened, target, deafened, actor, makeEvent(0, "server_deafened", 508), "deafened",
+                      effects);
     settleLocked(*room, now, effects);
     return effects;
 }
@@ -361,12 +369,10 @@ Effects RoomRegistry::serverDeafen(SessionId actor, UserId target, bool deafened
 Effects RoomRegistry::kick(SessionId actor, UserId target, Millis now) {
     std::lock_guard<std::mutex> lock(mutex_);
     Room* room = nullptr;
-    Participant* participant = findLocked(actor, &room);
-    if (!participant) return requestError(actor, 510, "not joined");
-    if (!authorize(participant->grants, Action::Kick)) return requestError(actor, 510, "forbidden");
+    Effects effects;
+    if (!requesterLocked(actor, 510, Action::Kick, room, effects)) return effects;
     Participant* victim = findUserLocked(*room, target);
     if (!victim) return requestError(actor, 510, "not found");
-    Effects effects;
     if (victim->session != actor) effects.emplace_back(okEvent(actor, 510));
     OutEvent notice = closingEvent(victim->session, "kicked", 510, 1000, "kicked");
     notice.fields = {{"error", std::string("kicked")}};
@@ -377,22 +383,13 @@ Effects RoomRegistry::kick(SessionId actor, UserId target, Millis now) {
 Effects RoomRegistry::block(SessionId actor, UserId target, bool blocked, Millis now) {
     std::lock_guard<std::mutex> lock(mutex_);
     Room* room = nullptr;
-    Participant* participant = findLocked(actor, &room);
-    if (!participant) return requestError(actor, 511, "not joined");
-    if (!authorize(participant->grants, Action::Block)) return requestError(actor, 511, "forbidden");
+    Effects effects;
+    if (!requesterLocked(actor, 511, Action::Block, room, effects)) return effects;
     // Block lists live beside the rooms, not in them: they outlast the
     // empty-room timer until unblocked or the plugin restarts.
     std::set<UserId>& list = blocked_[room->channel];
-    if (blocked)
-        list.insert(target);
-    else
-        list.erase(target);
+    setUserFlagLocked(*room, list, target, blocked, actor, makeEvent(0, "block_changed", 511), "block", effects);
     if (list.empty()) blocked_.erase(room->channel);
-
-    Effects effects;
-    OutEvent notice = makeEvent(0, "block_changed", 511);
-    notice.fields = {{"user", target}, {"block", blocked}};
-    broadcastLocked(*room, std::move(notice), actor, effects);
     if (Participant* victim = findUserLocked(*room, target); victim && blocked) {
         OutEvent eviction = closingEvent(victim->session, "blocked", 511, 1000, "blocked");
         eviction.fields = {{"error", std::string("blocked")}};
@@ -404,13 +401,11 @@ Effects RoomRegistry::block(SessionId actor, UserId target, bool blocked, Millis
 Effects RoomRegistry::move(SessionId actor, UserId target, ChannelId destination, Millis now) {
     std::lock_guard<std::mutex> lock(mutex_);
     Room* room = nullptr;
-    Participant* participant = findLocked(actor, &room);
-    if (!participant) return requestError(actor, 512, "not joined");
-    if (!authorize(participant->grants, Action::Move)) return requestError(actor, 512, "forbidden");
+    Effects effects;
+    if (!requesterLocked(actor, 512, Action::Move, room, effects)) return effects;
     if (destination == 0) return requestError(actor, 512, "invalid message");
     Participant* victim = findUserLocked(*room, target);
     if (!victim) return requestError(actor, 512, "not found");
-    Effects effects;
     if (victim->session != actor) effects.emplace_back(okEvent(actor, 512));
     OutEvent notice = closingEvent(victim->session, "moved", 512, 1000, "moved");
     notice.fields = {{"channel", destination}};
@@ -494,6 +489,14 @@ Effects RoomRegistry::tick(Millis now) {
             return p.offerDirty && !p.offerInFlight && p.offerDueAt <= now;
         });
         if (offerDue) settleLocked(room, now, effects);
+        std::vector<SessionId> silent;
+        for (const auto& [session, participant] : room.participants)
+            if (participant.offerInFlight && now - participant.offerSentAt >= config_.answerTimeout) silent.push_back(session);
+        for (SessionId session : silent) {
+            OutEvent notice = closingEvent(session, "timeout", 501, 1008, "negotiation timeout");
+            notice.fields = {{"ok", false}, {"error", std::string("negotiation timeout")}};
+            ejectLocked(room, session, std::move(notice), now, effects);
+        }
         if (room.participants.empty() && room.emptySince && now - *room.emptySince >= config_.emptyRoomTtl)
             it = rooms_.erase(it);
         else
@@ -508,8 +511,10 @@ std::optional<Millis> RoomRegistry::nextDeadline() const {
     auto consider = [&next](Millis at) { next = next ? std::min(*next, at) : at; };
     for (const auto& [channel, room] : rooms_) {
         if (room.participants.empty() && room.emptySince) consider(*room.emptySince + config_.emptyRoomTtl);
-        for (const auto& [session, participant] : room.participants)
+        for (const auto& [session, participant] : room.participants) {
             if (participant.offerDirty && !participant.offerInFlight) consider(participant.offerDueAt);
+            if (participant.offerInFlight) consider(participant.offerSentAt + config_.answerTimeout);
+        }
     }
     return next;
 }
@@ -644,11 +649,11 @@ void RoomRegistry::updateFanoutsLocked(Room& room, Effects& effects) {
 void RoomRegistry::settleLocked(Room& room, Millis now, Effects& effects) {
     for (auto& [session, participant] : room.participants)
         if (participant.offerDirty && !participant.offerInFlight && participant.offerDueAt <= now)
-            effects.emplace_back(SendOffer{session, buildOfferLocked(room, participant)});
+            effects.emplace_back(SendOffer{session, buildOfferLocked(room, participant, now)});
     updateFanoutsLocked(room, effects);
 }
 
-OfferPlan RoomRegistry::buildOfferLocked(Room& room, Participant& participant) {
+OfferPlan RoomRegistry::buildOfferLocked(Room& room, Participant& participant, Millis now) {
     if (participant.firstAnswerReceived) {
         std::vector<PublicationKey> desired = desiredSourcesLocked(room, participant);
         // Free lines whose source is gone, unwanted or republished.
@@ -684,6 +689,7 @@ OfferPlan RoomRegistry::buildOfferLocked(Room& room, Participant& participant) {
     }
 
     participant.offerInFlight = true;
+    participant.offerSentAt = now;
     participant.offerDirty = false;
     OfferPlan plan;
     plan.version = ++participant.offerVersion;

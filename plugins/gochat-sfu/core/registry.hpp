@@ -23,6 +23,9 @@ struct RegistryConfig {
     Millis emptyRoomTtl = 10'000;   // an empty room lingers so a quick reconnect finds its state
     Millis offerDebounce = 50;      // re-offers wait this long to fold bursts of changes
     size_t maxParticipants = 0;     // per room; 0 = unlimited
+    // A participant whose offer stays unanswered this long is removed: a
+    // client that never negotiates must not hold a place in the room.
+    Millis answerTimeout = 30'000;
 };
 
 // A join whose token already passed signature and time checks.
@@ -98,6 +101,12 @@ public:
     std::vector<SessionId> voiceDetectedSessions() const;
 
 private:
+    // The requester of a voice-control request, or null with `refusal` set
+    // (not joined; or `needed` not granted: forbidden).
+    Participant* requesterLocked(SessionId actor, int t, std::optional<Action> needed, Room*& room, Effects& refusal);
+    // Server mute, deafen and block: a per-user flag, broadcast to the room.
+    void setUserFlagLocked(Room& room, std::set<UserId>& flagged, UserId target, bool on, SessionId actor, OutEvent notice,
+                           const char* flagName, Effects& effects);
     // Shared shape of kick, block-while-present and move: tell the target,
     // close its peer, remove it.
     void ejectLocked(Room& room, SessionId target, OutEvent notice, Millis now, Effects& effects);
@@ -119,7 +128,7 @@ private:
     void settleLocked(Room& room, Millis now, Effects& effects);
     void updateFanoutsLocked(Room& room, Effects& effects);
     const Publication* publicationLocked(const Room& room, const PublicationKey& key) const;
-    OfferPlan buildOfferLocked(Room& room, Participant& participant);
+    OfferPlan buildOfferLocked(Room& room, Participant& participant, Millis now);
     std::vector<PublicationKey> desiredSourcesLocked(const Room& room, const Participant& subscriber) const;
     bool forwardsLocked(const Room& room, const Participant& publisher, MediaKind kind, const Participant& subscriber) const;
     std::string newTrackIdLocked(UserId user, MediaKind kind);

@@ -73,6 +73,7 @@ struct Participant {
     // and are folded into the next offer once the answer arrives.
     bool firstAnswerReceived = false;
     bool offerInFlight = false;
+    Millis offerSentAt = 0;
     bool offerDirty = false;
     Millis offerDueAt = 0;
     uint64_t offerVersion = 0;

@@ -69,7 +69,8 @@ std::optional<PluginSettings> loadPluginSettings(const std::string& configDir, s
     int64_t maxParticipants = settings.maxParticipants;
     if (!reader.integer("general", "token_leeway", 0, 3600, settings.tokenLeewaySeconds, error) ||
         !reader.integer("general", "empty_room_ttl", 0, 86400, settings.emptyRoomTtlSeconds, error) ||
-        !reader.integer("general", "max_participants", 0, 100000, maxParticipants, error))
+        !reader.integer("general", "max_participants", 0, 100000, maxParticipants, error) ||
+        !reader.integer("general", "answer_timeout", 0, 3600, settings.answerTimeoutSeconds, error))
         return std::nullopt;
     settings.maxParticipants = maxParticipants;
 

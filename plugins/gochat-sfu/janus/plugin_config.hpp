@@ -16,6 +16,7 @@ struct PluginSettings {
     int64_t tokenLeewaySeconds = 2;
     int64_t emptyRoomTtlSeconds = 10;
     int64_t maxParticipants = 0;     // per room; 0 = unlimited
+    int64_t answerTimeoutSeconds = 30;  // an offer unanswered this long removes the participant
     PermissionBits bits;
     SpeakingThresholds speaking;
 };

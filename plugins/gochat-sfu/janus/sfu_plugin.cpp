@@ -102,6 +102,7 @@ private:
     Effects handleSpeakingReport(MediaSession& session, bool speaking);
     void perform(const Effects& effects, SessionId current, const std::string& transaction);
     void requestKeyframe(MediaSession& publisher);
+    void pushJsep(MediaSession& target, const char* type, int t, const std::string& sdp, const char* transaction);
     void stopQuietSpeakers(Millis now);
     void sendDeferredKeyframes(Millis now);
     void wakeHandler();
@@ -154,6 +155,8 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     config.bits = settings_.bits;
     config.emptyRoomTtl = settings_.emptyRoomTtlSeconds * 1000;
     config.maxParticipants = static_cast<size_t>(settings_.maxParticipants);
+    // 0 turns the timeout off (an answer is then awaited forever).
+    config.answerTimeout = settings_.answerTimeoutSeconds > 0 ? settings_.answerTimeoutSeconds * 1000 : INT64_MAX / 2;
     registry_ = std::make_unique<RoomRegistry>(config);
 
     running_ = true;
@@ -484,40 +487,13 @@ void SfuPlugin::perform(const Effects& effects, SessionId current, const std::st
                 [&](const SendOffer& offer) {
                     std::shared_ptr<MediaSession> target = findById(offer.to);
                     if (!target) return;
-                    const std::string sdp = writeOffer(offer.plan, target->sdpSessionId());
-                    if (sdp.empty()) {
-                        JANUS_LOG(LOG_ERR, "%ssession %llu: could not write offer\n", kLogPrefix,
-                                  static_cast<unsigned long long>(offer.to));
-                        return;
-                    }
-                    JsonRef jsepOut = JsonRef::object();
-                    jsepOut.setString("type", "offer").setString("sdp", sdp);
-                    OutEvent event;
-                    event.name = "offer";
-                    event.t = 501;
-                    JsonRef data = eventJson(event);
-                    const int rc = gateway_->push_event(target->handle(), gochat_sfu_descriptor(), nullptr, data.get(), jsepOut.get());
-                    JANUS_LOG(LOG_VERB, "%ssession %llu: offer v%llu with %zu lines pushed (%d)\n", kLogPrefix,
-                              static_cast<unsigned long long>(offer.to), static_cast<unsigned long long>(offer.plan.version),
-                              offer.plan.lines.size(), rc);
+                    pushJsep(*target, "offer", 501, writeOffer(offer.plan, target->sdpSessionId()), nullptr);
                 },
                 [&](const SendAnswer& reply) {
                     std::shared_ptr<MediaSession> target = findById(reply.to);
                     if (!target) return;
-                    const std::string sdp = writeAnswer(reply, target->sdpSessionId());
-                    if (sdp.empty()) {
-                        JANUS_LOG(LOG_ERR, "%ssession %llu: could not write an answer\n", kLogPrefix,
-                                  static_cast<unsigned long long>(reply.to));
-                        return;
-                    }
-                    JsonRef jsepOut = JsonRef::object();
-                    jsepOut.setString("type", "answer").setString("sdp", sdp);
-                    OutEvent event;
-                    event.name = "answer";
-                    event.t = 502;
-                    JsonRef data = eventJson(event);
                     const char* tx = (reply.to == current && !transaction.empty()) ? transaction.c_str() : nullptr;
-                    gateway_->push_event(target->handle(), gochat_sfu_descriptor(), tx, data.get(), jsepOut.get());
+                    pushJsep(*target, "answer", 502, writeAnswer(reply, target->sdpSessionId()), tx);
                 },
                 [&](const SetFanout& change) {
                     std::shared_ptr<MediaSession> publisher = findById(change.publisher);
@@ -574,6 +550,23 @@ void SfuPlugin::stopQuietSpeakers(Millis now) {
 // them); a request inside that window is deferred to its end, never dropped:
 // a late joiner waiting for its first keyframe would otherwise see nothing.
 // May run on any thread; holds no lock while calling the core.
+// Pushes an offer or answer: the event names it, the jsep carries the SDP.
+void SfuPlugin::pushJsep(MediaSession& target, const char* type, int t, const std::string& sdp, const char* transaction) {
+    if (sdp.empty()) {
+        JANUS_LOG(LOG_ERR, "%ssession %llu: could not write the %s\n", kLogPrefix, static_cast<unsigned long long>(target.id()), type);
+        return;
+    }
+    JsonRef jsep = JsonRef::object();
+    jsep.setString("type", type).setString("sdp", sdp);
+    OutEvent event;
+    event.name = type;
+    event.t = t;
+    JsonRef data = eventJson(event);
+    const int rc = gateway_->push_event(target.handle(), gochat_sfu_descriptor(), transaction, data.get(), jsep.get());
+    if (rc != 0)
+        JANUS_LOG(LOG_VERB, "%ssession %llu: %s not delivered (%d)\n", kLogPrefix, static_cast<unsigned long long>(target.id()), type, rc);
+}
+
 void SfuPlugin::requestKeyframe(MediaSession& publisher) {
     const int64_t now = monotonicNow();
     int64_t last = publisher.lastKeyframeRequest().load();
