@@ -8,6 +8,7 @@ BUILD_PACKAGES=(
   build-essential autoconf automake libtool pkg-config
   janus janus-dev
   libglib2.0-dev libjansson-dev libjwt-dev libwebsockets-dev libcmocka-dev libssl-dev
+  clang-14 libclang-rt-14-dev   # make fuzz: clang++ -fsanitize=fuzzer,address,undefined
 )
 TEST_PACKAGES=(
   python3 python3-aiortc python3-websockets python3-numpy python3-pytest

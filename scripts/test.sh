@@ -6,6 +6,10 @@
 #   bash scripts/test.sh                 # everything
 #   bash scripts/test.sh -k foundation   # extra arguments go to pytest
 #   GOCHAT_SKIP_BUILD=1 bash scripts/test.sh -k selftest   # reuse ./local
+#   GOCHAT_SANITIZE=1 bash scripts/test.sh   # ASan+UBSan build, Janus runs with
+#                                            # the runtime preloaded (docs/testing.md)
+#   GOCHAT_FUZZ_SECONDS=60 bash scripts/test.sh   # longer fuzz step (default 10 s
+#                                                 # per target; 0 skips it)
 #
 # Exits non-zero when the build, a unit test or an e2e test fails.
 set -euo pipefail
@@ -22,7 +26,9 @@ if [ "${GOCHAT_SKIP_BUILD:-0}" != "1" ]; then
   if [ -f Makefile ]; then make distclean >/dev/null 2>&1 || true; fi
   rm -rf "$REPO/local"
   autoreconf -fi
-  ./configure --prefix="$REPO/local"
+  CONFIGURE_FLAGS=()
+  if [ "${GOCHAT_SANITIZE:-0}" = "1" ]; then CONFIGURE_FLAGS+=(--enable-sanitizers); fi
+  ./configure --prefix="$REPO/local" "${CONFIGURE_FLAGS[@]}"
   make -j2
   make install
 
@@ -31,6 +37,23 @@ if [ "${GOCHAT_SKIP_BUILD:-0}" != "1" ]; then
     status=1
     find . -name 'test-suite.log' -not -path './local/*' -exec cat {} + || true
   fi
+
+  # libFuzzer targets (clang, independent of the gcc build): a short run so
+  # CI exercises them; crashes land in tests/fuzz/artifacts/.
+  if [ "${GOCHAT_FUZZ_SECONDS:-10}" != "0" ]; then
+    echo "== fuzz (make fuzz, ${GOCHAT_FUZZ_SECONDS:-10} s per target) =="
+    if ! make fuzz FUZZ_SECONDS="${GOCHAT_FUZZ_SECONDS:-10}"; then
+      status=1
+    fi
+  fi
+fi
+
+if [ "${GOCHAT_SANITIZE:-0}" = "1" ]; then
+  # The plugin and transport were built with -fsanitize=address,undefined;
+  # Janus is not, so the ASan runtime must be preloaded into it. The harness
+  # sets ASAN_OPTIONS/UBSAN_OPTIONS and fails a test on any report.
+  export GOCHAT_JANUS_PRELOAD="${GOCHAT_JANUS_PRELOAD:-$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)}"
+  echo "== sanitizer run: LD_PRELOAD=$GOCHAT_JANUS_PRELOAD =="
 fi
 
 echo "== browser test dependencies (tests/browser: npm ci) =="

@@ -22,14 +22,18 @@ def pytest_configure(config):
     # Must happen while pytest is single-threaded: see harness/netns.py.
     netns.ensure_session_netns()
     config.addinivalue_line("markers", "slow: long-running call (tens of seconds)")
+    config.addinivalue_line("markers", "soak: resource soak (minutes); runs after everything else")
 
 
 def pytest_collection_modifyitems(session, config, items):
     """Harness self-test first (a broken environment should say so before
-    the product tests fail), slow tests last (they need their own Janus)."""
+    the product tests fail), slow tests last (they need their own Janus),
+    soak tests after those (they measure the process at the end)."""
     def rank(item):
         if item.fspath.basename == "test_harness_selftest.py":
             return 0
+        if item.get_closest_marker("soak"):
+            return 3
         if item.get_closest_marker("slow"):
             return 2
         return 1
@@ -84,6 +88,10 @@ class JanusPool:
             problem = self.current.stop()
             if problem and not self.current.crash_reported:
                 self.problems.append(f"{self.current.workdir}: {problem}")
+            # Reports written while Janus stopped (no test was running).
+            reports = self.current.sanitizer_reports()
+            if len(reports) > getattr(self.current, "_e2e_reported_sanitizer", 0):
+                self.problems.append(f"{self.current.workdir}: sanitizer report(s) {reports}")
             self.current = None
 
 
@@ -153,6 +161,19 @@ def pytest_runtest_makereport(item, call):
                 report.longrepr = f"{problem} during the test ({report.when})"
             else:
                 report.sections.append(("janus", problem))
+    # A sanitizer report (GOCHAT_JANUS_PRELOAD runs) fails the test that was
+    # running when it appeared, even when Janus survived it.
+    if report.when in ("call", "teardown"):
+        reports = inst.sanitizer_reports()
+        seen = getattr(inst, "_e2e_reported_sanitizer", 0)
+        if len(reports) > seen:
+            inst._e2e_reported_sanitizer = len(reports)
+            text = inst.sanitizer_text()
+            if report.outcome != "failed":
+                report.outcome = "failed"
+                report.longrepr = f"sanitizer report during the test ({report.when}):\n{text}"
+            else:
+                report.sections.append(("sanitizer", text))
     if report.failed:
         offset = getattr(item, "_e2e_log_offset", 0)
         text = inst.log_since(offset, limit=60_000)

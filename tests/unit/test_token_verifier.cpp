@@ -546,6 +546,142 @@ void error_names_are_stable_and_distinct(void**) {
     assert_string_equal(tokenErrorName(static_cast<TokenError>(99)), "unknown");
 }
 
+
+// ---- attacks added with the fuzzing work (docs/security.md) ----
+
+void embedded_key_headers_are_ignored(void**) {
+    // jwk/jku/kid/x5u name a key of the attacker's choosing: the verifier
+    // uses none of them, so a token signed with that key stays refused.
+    for (const char* header : {R"({"alg":"HS256","typ":"JWT","kid":"attacker"})",
+                               R"({"alg":"HS256","jku":"https://evil.example/keys"})",
+                               R"({"alg":"HS256","jwk":{"kty":"oct","k":"YXR0YWNrZXI"}})",
+                               R"({"alg":"HS256","x5u":"https://evil.example/cert"})"}) {
+        ASSERT_REFUSED_AS(TokenError::BadSignature, craft(header, standardPayload(), "attacker"));
+    }
+}
+
+void near_miss_secrets_are_bad_signature(void**) {
+    const std::string secret = kSecret;
+    // (A key with trailing NUL bytes is the same HMAC key: RFC 2104 pads
+    // short keys with zeros. Not a near miss, so not listed.)
+    for (const std::string& other : {secret.substr(0, secret.size() - 1), secret + " ", std::string(1, '\0') + secret,
+                                     std::string("Correct") + secret.substr(7), secret + secret}) {
+        ASSERT_REFUSED_AS(TokenError::BadSignature, craft(kHs256Header, standardPayload(), other));
+    }
+}
+
+void signature_of_other_segments_is_bad_signature(void**) {
+    // A valid signature moved onto another payload, or a header/payload
+    // pair signed without its dot, must not verify.
+    const std::string good = craft(kHs256Header, standardPayload());
+    const std::string signature = good.substr(good.rfind('.') + 1);
+    const std::string otherPayload = base64UrlEncode(payloadWith("user_id", "43"));
+    ASSERT_REFUSED_AS(TokenError::BadSignature,
+                      base64UrlEncode(kHs256Header) + "." + otherPayload + "." + signature);
+    const std::string noDot = base64UrlEncode(kHs256Header) + base64UrlEncode(standardPayload());
+    ASSERT_REFUSED_AS(TokenError::BadSignature, base64UrlEncode(kHs256Header) + "." +
+                                                   base64UrlEncode(standardPayload()) + "." +
+                                                   base64UrlEncode(hmac(G_CHECKSUM_SHA256, kSecret, noDot)));
+    // An HS256 signature of the right length made with SHA-1 or SHA-512
+    // truncated to 32 bytes.
+    const std::string input = base64UrlEncode(kHs256Header) + "." + base64UrlEncode(standardPayload());
+    ASSERT_REFUSED_AS(TokenError::BadSignature,
+                      input + "." + base64UrlEncode(hmac(G_CHECKSUM_SHA512, kSecret, input).substr(0, 32)));
+    ASSERT_REFUSED_AS(TokenError::BadSignature, input + "." + base64UrlEncode(hmac(G_CHECKSUM_SHA1, kSecret, input)));
+    // The signature doubled (64 bytes) or padded with zero bytes.
+    ASSERT_REFUSED_AS(TokenError::BadSignature, good + signature);
+    ASSERT_REFUSED_AS(TokenError::BadSignature,
+                      input + "." + base64UrlEncode(hmac(G_CHECKSUM_SHA256, kSecret, input) + std::string(4, '\0')));
+}
+
+void times_beyond_leeway_are_refused_whatever_the_leeway(void**) {
+    for (int64_t leeway : {0, 2, 30}) {
+        TokenPolicy policy = testPolicy();
+        policy.leewaySeconds = leeway;
+        ASSERT_TOKEN_ERROR(TokenError::Expired, errorOf(tokenWith("exp", std::to_string(kNow - leeway)), policy));
+        ASSERT_TOKEN_ERROR(TokenError::None, errorOf(tokenWith("exp", std::to_string(kNow - leeway + 1)), policy));
+        ASSERT_TOKEN_ERROR(TokenError::NotYetValid,
+                           errorOf(tokenWith("nbf", std::to_string(kNow + leeway + 1)), policy));
+        ASSERT_TOKEN_ERROR(TokenError::None, errorOf(tokenWith("nbf", std::to_string(kNow + leeway)), policy));
+        ASSERT_TOKEN_ERROR(TokenError::NotYetValid,
+                           errorOf(tokenWith("iat", std::to_string(kNow + leeway + 1)), policy));
+    }
+}
+
+void audience_and_issuer_near_misses_are_refused(void**) {
+    ASSERT_REFUSED_AS(TokenError::WrongAudience, tokenWith("aud", R"(["SFU"])"));
+    // Jansson refuses \u0000 inside strings: such a payload is malformed.
+    ASSERT_REFUSED_AS(TokenError::Malformed, tokenWith("aud", "\"sfu\\u0000\""));
+    ASSERT_REFUSED_AS(TokenError::WrongAudience, tokenWith("aud", "\"\""));
+    ASSERT_REFUSED_AS(TokenError::Malformed, tokenWith("iss", "\"gochat\\u0000evil\""));
+    ASSERT_REFUSED_AS(TokenError::WrongIssuer, tokenWith("iss", "\"\""));
+    ASSERT_REFUSED_AS(TokenError::Malformed, tokenWith("typ", "\"sfu\\u0000\""));
+    ASSERT_REFUSED_AS(TokenError::WrongClaimType, tokenWith("typ", R"(["sfu"])"));
+}
+
+void claims_of_container_types_are_refused(void**) {
+    for (const char* key : {"user_id", "channel_id", "guild_id", "perms"}) {
+        for (const char* value : {"[42]", R"({"id":42})", "true", "\"0x2a\""}) {
+            ASSERT_REFUSED_AS(TokenError::WrongClaimType, tokenWith(key, value));
+        }
+    }
+    ASSERT_REFUSED_AS(TokenError::WrongClaimType, tokenWith("perms", "-1.0"));
+    ASSERT_REFUSED_AS(TokenError::WrongClaimType, tokenWith("moved", "null"));
+    ASSERT_REFUSED_AS(TokenError::WrongClaimType, tokenWith("exp", R"([1700000120])"));
+}
+
+void megabyte_token_is_refused_fast(void**) {
+    // 1 MB in the shape of a token (valid base64url, valid header): refused
+    // on its length alone, before any base64 or JSON work. A thousand
+    // refusals in well under a second: decoding would take far longer.
+    const std::string header = base64UrlEncode(kHs256Header);
+    const std::string payload = base64UrlEncode(payloadWith("pad", "\"" + std::string(700 * 1024, 'x') + "\""));
+    const std::string token = header + "." + payload + "." + base64UrlEncode(std::string(32, 'S'));
+    assert_true(token.size() >= 900 * 1024);
+    TokenPolicy unlimited = testPolicy();
+    unlimited.maxTokenBytes = std::numeric_limits<size_t>::max();  // the hard cap still holds
+    const gint64 started = g_get_monotonic_time();
+    for (int i = 0; i < 1000; ++i) {
+        ASSERT_REFUSED_AS(TokenError::TooLarge, token);
+        ASSERT_TOKEN_ERROR(TokenError::TooLarge, errorOf(token, unlimited));
+        ASSERT_REFUSED_AS(TokenError::TooLarge, "Bearer " + token.substr(0, 8194));
+    }
+    const gint64 elapsedUs = g_get_monotonic_time() - started;
+    if (elapsedUs >= 1000000) print_error("3000 oversize refusals took %lld us\n", static_cast<long long>(elapsedUs));
+    assert_true(elapsedUs < 1000000);
+}
+
+void every_attack_is_refused_without_claims(void**) {
+    // The plugin answers any refusal with the one word `unauthorized`
+    // (sfu_plugin.cpp handleJoin): what matters here is that each attack
+    // is refused and that a refusal hands out no claims.
+    const std::string good = craft(kHs256Header, standardPayload());
+    const std::string attacks[] = {
+        base64UrlEncode(R"({"alg":"none"})") + "." + base64UrlEncode(standardPayload()) + ".",
+        craft(R"({"alg":"HS512","typ":"JWT"})", standardPayload(), kSecret, G_CHECKSUM_SHA512),
+        craft(R"({"alg":"RS256","typ":"JWT"})", standardPayload()),
+        craft(kHs256Header, standardPayload(), "another secret"),
+        good.substr(0, good.size() - 2),
+        good + "A",
+        good + "=",
+        tokenWith("exp", std::to_string(kNow - 3)),
+        tokenWith("nbf", std::to_string(kNow + 3)),
+        tokenWith("iss", "\"evil\""),
+        tokenWith("typ", "\"access\""),
+        tokenWith("aud", "\"api\""),
+        tokenWith("aud", "42"),
+        tokenWith("user_id", "\"42\""),
+        tokenWith("perms", "\"7340032\""),
+        std::string(1 << 20, 'A'),
+    };
+    for (const std::string& attack : attacks) {
+        const TokenResult result = verifyToken(attack, testPolicy(), kNow);
+        assert_false(result.ok());
+        assert_true(result.claims.userId == 0 && result.claims.perms == 0 && result.claims.channelId == 0 &&
+                    result.claims.expiresAt == 0 && !result.claims.moved);
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -590,6 +726,14 @@ int main() {
         cmocka_unit_test(garbage_inputs_are_malformed),
         cmocka_unit_test(random_mutations_never_verify),
         cmocka_unit_test(error_names_are_stable_and_distinct),
+        cmocka_unit_test(embedded_key_headers_are_ignored),
+        cmocka_unit_test(near_miss_secrets_are_bad_signature),
+        cmocka_unit_test(signature_of_other_segments_is_bad_signature),
+        cmocka_unit_test(times_beyond_leeway_are_refused_whatever_the_leeway),
+        cmocka_unit_test(audience_and_issuer_near_misses_are_refused),
+        cmocka_unit_test(claims_of_container_types_are_refused),
+        cmocka_unit_test(megabyte_token_is_refused_fast),
+        cmocka_unit_test(every_attack_is_refused_without_claims),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -20,7 +20,15 @@ JANUS_BIN = os.environ.get("GOCHAT_JANUS_BIN", "/usr/bin/janus")
 STOCK_LIBDIR = "/usr/lib/x86_64-linux-gnu/janus"
 GOCHAT_WS_PORT = 3300
 STOCK_WS_PORT = 8188
+ADMIN_WS_PORT = 7188  # Janus admin API on the stock WebSocket transport (admin_ws=True)
 ADMIN_SECRET = "e2e-admin-secret"
+
+# Sanitizer runs (docs/testing.md, "Sanitizers"): GOCHAT_JANUS_PRELOAD is put
+# in Janus's LD_PRELOAD (the ASan runtime must come first when the plugin and
+# transport were built with ./configure --enable-sanitizers). Reports go to
+# <instance>/sanitizer.<pid>; a test during which one appears fails.
+JANUS_PRELOAD = os.environ.get("GOCHAT_JANUS_PRELOAD", "").strip()
+SANITIZER_LOG_PREFIX = "sanitizer"
 
 
 def repo_root():
@@ -83,6 +91,10 @@ class JanusConfig:
     join_timeout_ms: int = 3000
     max_message_size: int = 262144
     keepalive_interval_ms: int = 5000
+    # Janus admin API (list_sessions, list_handles, message_plugin) on
+    # ws://127.0.0.1:7188 through the stock WebSocket transport
+    # (harness/admin.py); needs stock_ws
+    admin_ws: bool = False
 
 
 def _sfu_jcfg(cfg: JanusConfig):
@@ -120,11 +132,15 @@ def _gochat_ws_jcfg(cfg: JanusConfig):
     }
 
 
-def _stock_ws_jcfg():
+def _stock_ws_jcfg(cfg: JanusConfig = None):
+    admin = {"admin_ws": False, "admin_wss": False}
+    if cfg is not None and cfg.admin_ws:
+        admin = {"admin_ws": True, "admin_ws_port": ADMIN_WS_PORT,
+                 "admin_ws_ip": "127.0.0.1", "admin_wss": False}
     return {
         "general": {"json": "plain", "ws": True, "ws_port": STOCK_WS_PORT,
                     "ws_ip": "127.0.0.1", "wss": False},
-        "admin": {"admin_ws": False, "admin_wss": False},
+        "admin": admin,
     }
 
 
@@ -219,7 +235,7 @@ class JanusProcess:
             plugin_sos.append(os.path.join(STOCK_LIBDIR, "plugins", f"libjanus_{name}.so"))
         if cfg.stock_ws:
             transport_sos.append(os.path.join(STOCK_LIBDIR, "transports", "libjanus_websockets.so"))
-            files["janus.transport.websockets.jcfg"] = _stock_ws_jcfg()
+            files["janus.transport.websockets.jcfg"] = _stock_ws_jcfg(cfg)
         for so in plugin_sos:
             os.symlink(so, os.path.join(base, "plugins", os.path.basename(so)))
         for so in transport_sos:
@@ -234,6 +250,8 @@ class JanusProcess:
             ports.append(GOCHAT_WS_PORT)
         if self.cfg.stock_ws:
             ports.append(STOCK_WS_PORT)
+            if self.cfg.admin_ws:
+                ports.append(ADMIN_WS_PORT)
         return ports
 
     def start(self, ready_timeout=20.0):
@@ -244,7 +262,7 @@ class JanusProcess:
             [JANUS_BIN, "-C", os.path.join(self.workdir, "conf", "janus.jcfg"),
              "-F", os.path.join(self.workdir, "conf"), "-o"],
             stdout=self._log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            cwd=self.workdir, preexec_fn=_die_with_parent)
+            cwd=self.workdir, preexec_fn=_die_with_parent, env=self._environment())
         deadline = time.monotonic() + ready_timeout
         pending = list(self.ports())
         while pending:
@@ -262,6 +280,39 @@ class JanusProcess:
             except OSError:
                 time.sleep(0.05)
         return self
+
+    def _environment(self):
+        """Janus's environment: ours, plus the sanitizer runtime when
+        GOCHAT_JANUS_PRELOAD asks for it."""
+        env = dict(os.environ)
+        if not JANUS_PRELOAD:
+            return env
+        log_path = os.path.join(self.workdir, SANITIZER_LOG_PREFIX)
+        env["LD_PRELOAD"] = (JANUS_PRELOAD + " " + env.get("LD_PRELOAD", "")).strip()
+        # Janus leaks at exit by design (plugins' static state, GLib): leak
+        # checking would only report those. halt_on_error turns the first
+        # report into an exit the crash detection already catches.
+        asan = ("detect_leaks=0:halt_on_error=1:abort_on_error=0:detect_odr_violation=0:"
+                "allocator_may_return_null=1:print_summary=1:log_path=" + log_path)
+        ubsan = "print_stacktrace=1:halt_on_error=1:print_summary=1:log_path=" + log_path
+        env["ASAN_OPTIONS"] = asan + (":" + env["ASAN_OPTIONS"] if env.get("ASAN_OPTIONS") else "")
+        env["UBSAN_OPTIONS"] = ubsan + (":" + env["UBSAN_OPTIONS"] if env.get("UBSAN_OPTIONS") else "")
+        return env
+
+    def sanitizer_reports(self) -> List[str]:
+        """Paths of the sanitizer reports this instance wrote (empty unless
+        started with GOCHAT_JANUS_PRELOAD)."""
+        return sorted(glob.glob(os.path.join(self.workdir, SANITIZER_LOG_PREFIX + ".*")))
+
+    def sanitizer_text(self, limit=60_000) -> str:
+        parts = []
+        for path in self.sanitizer_reports():
+            try:
+                with open(path, "rb") as f:
+                    parts.append(f"--- {path}\n" + f.read(limit).decode("utf-8", "replace"))
+            except OSError:
+                pass
+        return "\n".join(parts)
 
     # --- state
     def exit_problem(self) -> Optional[str]:
