@@ -831,3 +831,38 @@ def test_replayed_token_of_a_kicked_user_rejoins_until_blocked(abuse_janus):
             finally:
                 await call.close()
     run(scenario(), timeout=60)
+
+
+# ------------------------------------------------------------------ negotiation timeout
+
+def test_a_client_that_never_answers_is_removed_after_answer_timeout(janus_factory):
+    """A client that joins and never answers the server's offer is told
+    `negotiation timeout` and closed after `answer_timeout`, and the others
+    are re-offered without it, while the call goes on."""
+    janus = janus_factory(**dict(ABUSE_CFG, answer_timeout=2))
+
+    async def scenario():
+        async with Clients() as cl:
+            call = await Call(janus).start(cl)
+            try:
+                with call.window() as w:
+                    silent_user = users(1)[0]
+                    silent = SilentClient(silent_user, name="never-answers")
+                    cl.all.append(silent)
+                    await silent.connect()
+                    t0 = time.monotonic()
+                    assert await silent.join(call.channel, minted(silent_user, call.channel)) == {"ok": True}
+                    notice = await silent.wait_message(
+                        lambda m: m.get("op") == OP_RTC and m.get("t") == 501 and
+                        isinstance(m.get("d"), dict) and m["d"].get("ok") is False,
+                        10, what="negotiation timeout (t 501)")
+                    waited = time.monotonic() - t0
+                    assert notice["d"] == {"ok": False, "error": "negotiation timeout"}, notice
+                    code, reason = await silent.wait_closed(5)
+                    assert (code, reason) == (1008, "negotiation timeout"), (code, reason)
+                    assert 1.5 <= waited <= 6.0, f"removed after {waited:.1f} s, answer_timeout is 2 s"
+                    await call.back_to_two()
+                await call.still_fine(w, "a client that never answers, removed by answer_timeout")
+            finally:
+                await call.close()
+    run(scenario(), timeout=90)

@@ -86,6 +86,7 @@ class JanusConfig:
     token_leeway: int = 2
     empty_room_ttl: int = 10
     max_participants: int = 16
+    answer_timeout: int = 30
     # janus.transport.gochat.ws.jcfg (times in milliseconds, as the
     # transport reads them)
     join_timeout_ms: int = 3000
@@ -105,6 +106,7 @@ def _sfu_jcfg(cfg: JanusConfig):
             "token_leeway": cfg.token_leeway,
             "empty_room_ttl": cfg.empty_room_ttl,
             "max_participants": cfg.max_participants,
+            "answer_timeout": cfg.answer_timeout,
         },
         "permissions": {
             "voice_connect": 20,
