@@ -138,6 +138,7 @@ void web_client_events_before_join_are_ignored_after_join_forwarded(void**) {
     assert_true(before.toJanus.empty());
     assert_false(before.close.has_value());
     Effects sent = h.session.onClientText(kJoin, kNow);
+    h.reply("ack", stringField(sent.toJanus[0], "transaction"));  // Janus acks every message
     h.joinedEvent();
     Effects after = h.session.onClientText(R"({"event":"negotiate","data":""})", kNow);
     assert_int_equal(after.toJanus.size(), 1);
@@ -325,6 +326,50 @@ void oversize_message_aborts_with_1009(void**) {
     assert_int_equal(effects.close->code, 1009);
 }
 
+void messages_reach_janus_one_at_a_time_in_order(void**) {
+    // Janus may reorder concurrent `message` requests of one handle, so the
+    // second waits for the first's ack; trickles are not held back.
+    Harness h;
+    h.join();
+    Effects first = h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":true}})", kNow);
+    assert_int_equal(first.toJanus.size(), 1);
+    Effects second = h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":false}})", kNow);
+    assert_true(second.toJanus.empty());
+    assert_int_equal(h.session.queuedMessages(), 1);
+    Effects trickle = h.session.onClientText(R"({"op":7,"t":503,"d":{"candidate":"candidate:1 1 udp 1 198.18.0.2 5000 typ host"}})", kNow);
+    assert_int_equal(trickle.toJanus.size(), 1);
+    assert_string_equal(stringField(trickle.toJanus[0], "janus").c_str(), "trickle");
+    Effects released = h.reply("ack", stringField(first.toJanus[0], "transaction"));
+    assert_int_equal(released.toJanus.size(), 1);
+    assert_string_equal(released.toJanus[0].dump().c_str(),
+                        (std::string(R"({"janus":"message","session_id":100,"handle_id":200,"transaction":")") +
+                         stringField(released.toJanus[0], "transaction") +
+                         R"(","body":{"request":"mute_self","muted":false}})").c_str());
+    assert_int_equal(h.session.queuedMessages(), 0);
+}
+
+void an_error_reply_also_releases_the_next_message(void**) {
+    Harness h;
+    h.join();
+    Effects first = h.session.onClientText(R"({"op":7,"t":504,"d":{}})", kNow);
+    h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":true}})", kNow);
+    Effects released = h.reply("error", stringField(first.toJanus[0], "transaction"),
+                               R"(,"error":{"code":458,"reason":"gone"})");
+    assert_int_equal(released.toJanus.size(), 1);
+}
+
+void a_client_flooding_requests_is_answered_beyond_the_queue_bound(void**) {
+    Harness h;
+    h.join();
+    h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":true}})", kNow);  // in Janus
+    for (size_t i = 0; i < SignalSession::kMaxQueuedMessages; ++i)
+        assert_true(h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":true}})", kNow).toClient.empty());
+    Effects overflow = h.session.onClientText(R"({"op":7,"t":506,"d":{"user":1,"muted":true}})", kNow);
+    assert_int_equal(overflow.toClient.size(), 1);
+    assert_string_equal(overflow.toClient[0].c_str(), R"({"op":7,"t":506,"d":{"ok":false,"error":"invalid message"}})");
+    assert_false(overflow.close.has_value());
+}
+
 void transaction_map_stays_bounded(void**) {
     Harness h;
     h.join();
@@ -362,6 +407,9 @@ int main(void) {
         cmocka_unit_test(offers_and_candidates_reach_the_client),
         cmocka_unit_test(left_event_closes_normally),
         cmocka_unit_test(oversize_message_aborts_with_1009),
+        cmocka_unit_test(messages_reach_janus_one_at_a_time_in_order),
+        cmocka_unit_test(an_error_reply_also_releases_the_next_message),
+        cmocka_unit_test(a_client_flooding_requests_is_answered_beyond_the_queue_bound),
         cmocka_unit_test(transaction_map_stays_bounded),
         cmocka_unit_test(transactions_are_unique_per_connection),
     };

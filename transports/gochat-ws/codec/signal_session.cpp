@@ -86,15 +86,41 @@ void SignalSession::dispatchToJanus(ClientMessage message, Effects& effects) {
         queuedBeforeAttach_.push_back(std::move(message));
         return;
     }
-    const std::string transaction = remember(Purpose::Client, message.t);
     if (message.kind == ClientMessage::Kind::Trickle) {
+        const std::string transaction = remember(Purpose::Client, message.t);
         effects.toJanus.push_back(buildTrickleRequest(transaction, sessionId_, handleId_,
                                                       std::move(message.candidate)));
-    } else {
-        effects.toJanus.push_back(buildMessageRequest(transaction, sessionId_, handleId_,
-                                                      std::move(message.body),
-                                                      std::move(message.jsep)));
+        return;
     }
+    if (!messageInJanus_.empty()) {
+        if (queuedMessages_.size() >= kMaxQueuedMessages) {
+            effects.log.push_back({LogLevel::Warn, "client sends requests faster than they are handled"});
+            if (!joined_) {
+                refuseJoin(kErrorInvalidMessage, effects);
+            } else {
+                answerError(message.t, effects);
+            }
+            return;
+        }
+        queuedMessages_.push_back(std::move(message));
+        return;
+    }
+    submitMessage(std::move(message), effects);
+}
+
+void SignalSession::submitMessage(ClientMessage message, Effects& effects) {
+    messageInJanus_ = remember(Purpose::Client, message.t);
+    effects.toJanus.push_back(buildMessageRequest(messageInJanus_, sessionId_, handleId_,
+                                                  std::move(message.body), std::move(message.jsep)));
+}
+
+void SignalSession::settleMessage(const std::string& transaction, Effects& effects) {
+    if (transaction.empty() || transaction != messageInJanus_) return;
+    messageInJanus_.clear();
+    if (queuedMessages_.empty() || phase_ != Phase::Ready) return;
+    ClientMessage next = std::move(queuedMessages_.front());
+    queuedMessages_.pop_front();
+    submitMessage(std::move(next), effects);
 }
 
 Effects SignalSession::onJanus(const json_t* message) {
@@ -131,13 +157,16 @@ Effects SignalSession::onJanus(const json_t* message) {
         }
         case JanusReply::Kind::Ack:
             forget(reply.transaction);
+            settleMessage(reply.transaction, effects);
             return effects;
         case JanusReply::Kind::Error:
             handleJanusError(reply, effects);
+            settleMessage(reply.transaction, effects);
             return effects;
         case JanusReply::Kind::PluginEvent:
             if (!reply.transaction.empty() && reply.janus == "success") forget(reply.transaction);
             handlePluginEvent(reply, effects);
+            settleMessage(reply.transaction, effects);
             return effects;
         case JanusReply::Kind::Trickle:
             effects.toClient.push_back(std::move(reply.frame));

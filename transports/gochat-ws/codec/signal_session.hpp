@@ -41,6 +41,12 @@ public:
     // handle exists or from replies that never come.
     static constexpr size_t kMaxQueuedBeforeAttach = 16;
     static constexpr size_t kMaxPendingTransactions = 256;
+    // Janus runs `message` requests on a thread pool: two from one handle
+    // can reach the plugin out of order (an answer overtaken by the next
+    // offer, a mute by its unmute). So a socket has one `message` at a time
+    // in Janus; the next waits for its ack (by then the plugin has queued
+    // it, in order). Trickles are not held back.
+    static constexpr size_t kMaxQueuedMessages = 64;
 
     SignalSession(uint64_t connectionId, std::string plugin);
 
@@ -65,6 +71,7 @@ public:
     uint64_t sessionId() const { return sessionId_; }
     uint64_t handleId() const { return handleId_; }
     size_t pendingTransactions() const { return transactions_.size(); }
+    size_t queuedMessages() const { return queuedMessages_.size(); }
 
 private:
     enum class Phase { CreatingSession, Attaching, Ready, Closing };
@@ -85,6 +92,10 @@ private:
     void closeWith(int code, std::string_view reason, Effects& effects);
     std::string remember(Purpose purpose, int64_t t);
     std::optional<PendingTransaction> forget(const std::string& transaction);
+    // The reply to `transaction` arrived: if it was the `message` in Janus,
+    // submit the next queued one.
+    void settleMessage(const std::string& transaction, Effects& effects);
+    void submitMessage(ClientMessage message, Effects& effects);
 
     uint64_t connectionId_;
     std::string plugin_;
@@ -96,6 +107,8 @@ private:
     uint64_t nextTransaction_ = 1;
     std::deque<ClientMessage> queuedBeforeAttach_;
     std::deque<PendingTransaction> transactions_;  // oldest first, bounded
+    std::string messageInJanus_;                   // transaction of the `message` awaiting its ack
+    std::deque<ClientMessage> queuedMessages_;     // waiting for it, bounded
 };
 
 }  // namespace gochat::ws
