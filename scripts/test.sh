@@ -8,6 +8,7 @@
 #   GOCHAT_SKIP_BUILD=1 bash scripts/test.sh -k selftest   # reuse ./local
 #   GOCHAT_SANITIZE=1 bash scripts/test.sh   # ASan+UBSan build, Janus runs with
 #                                            # the runtime preloaded (docs/testing.md)
+#   GOCHAT_SANITIZER_PASS=0 bash scripts/test.sh  # skip the final ASan/UBSan e2e subset
 #   GOCHAT_FUZZ_SECONDS=60 bash scripts/test.sh   # longer fuzz step (default 10 s
 #                                                 # per target; 0 skips it)
 #
@@ -76,6 +77,32 @@ echo "== end-to-end tests (real Janus in a private network namespace) =="
 export GOCHAT_PREFIX="${GOCHAT_PREFIX:-$REPO/local}"
 if ! "$PYTHON" -m pytest tests/e2e -v "$@"; then
   status=1
+fi
+
+# A second pass under AddressSanitizer and UBSan: the modules are rebuilt
+# with --enable-sanitizers in a copy of the tree, Janus runs with the
+# sanitizer runtime preloaded, and any report fails the test that caused it
+# (tests/e2e/conftest.py). A subset keeps CI time down; GOCHAT_SANITIZE=1
+# runs everything that way instead. GOCHAT_SANITIZER_PASS=0 skips it.
+if [ "${GOCHAT_SANITIZER_PASS:-1}" = "1" ] && [ "${GOCHAT_SANITIZE:-0}" != "1" ] && \
+   [ "${GOCHAT_SKIP_BUILD:-0}" != "1" ] && [ "$#" -eq 0 ] && git rev-parse --git-dir >/dev/null 2>&1; then
+  echo "== sanitizer pass: ASan+UBSan modules, Janus with the runtime preloaded =="
+  ASAN_TREE="$REPO/run/asan-build"
+  rm -rf "$ASAN_TREE" && mkdir -p "$ASAN_TREE"
+  git ls-files -z | (cd "$REPO" && xargs -0 tar -cf -) | tar -xf - -C "$ASAN_TREE"
+  if (cd "$ASAN_TREE" && autoreconf -fi >/dev/null 2>&1 && \
+      ./configure --prefix="$ASAN_TREE/local" --enable-sanitizers >/dev/null && \
+      make -j2 >/dev/null && make install >/dev/null); then
+    if ! GOCHAT_PREFIX="$ASAN_TREE/local" \
+         GOCHAT_JANUS_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
+         "$PYTHON" -m pytest tests/e2e/test_foundation.py tests/e2e/test_plain_janus_api.py \
+           tests/e2e/test_voice_control.py tests/e2e/test_video.py -q; then
+      status=1
+    fi
+  else
+    echo "scripts/test.sh: the sanitizer build failed" >&2
+    status=1
+  fi
 fi
 
 if [ "$status" -ne 0 ]; then
