@@ -89,7 +89,7 @@ if [ "${GOCHAT_SANITIZER_PASS:-1}" = "1" ] && [ "${GOCHAT_SANITIZE:-0}" != "1" ]
   echo "== sanitizer pass: ASan+UBSan modules, Janus with the runtime preloaded =="
   ASAN_TREE="$REPO/run/asan-build"
   rm -rf "$ASAN_TREE" && mkdir -p "$ASAN_TREE"
-  git ls-files -z | (cd "$REPO" && xargs -0 tar -cf -) | tar -xf - -C "$ASAN_TREE"
+  git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$ASAN_TREE"
   if (cd "$ASAN_TREE" && autoreconf -fi >/dev/null 2>&1 && \
       ./configure --prefix="$ASAN_TREE/local" --enable-sanitizers >/dev/null && \
       make -j2 >/dev/null && make install >/dev/null); then
