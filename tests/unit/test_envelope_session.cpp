@@ -348,6 +348,17 @@ void messages_reach_janus_one_at_a_time_in_order(void**) {
     assert_int_equal(h.session.queuedMessages(), 0);
 }
 
+void queued_requests_are_bounded_by_bytes_too(void**) {
+    Harness h;
+    h.join();
+    h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":true}})", kNow);  // in Janus
+    const std::string bigOffer = R"({"op":7,"t":501,"d":{"sdp":")" + std::string(200 * 1024, 'x') + R"("}})";
+    for (int i = 0; i < 5; ++i) assert_true(h.session.onClientText(bigOffer, kNow).toClient.empty());  // 1000 KiB queued
+    Effects overflow = h.session.onClientText(bigOffer, kNow);
+    assert_int_equal(overflow.toClient.size(), 1);
+    assert_string_equal(overflow.toClient[0].c_str(), R"({"op":7,"t":501,"d":{"ok":false,"error":"invalid message"}})");
+}
+
 void an_error_reply_also_releases_the_next_message(void**) {
     Harness h;
     h.join();
@@ -409,6 +420,7 @@ int main(void) {
         cmocka_unit_test(oversize_message_aborts_with_1009),
         cmocka_unit_test(messages_reach_janus_one_at_a_time_in_order),
         cmocka_unit_test(an_error_reply_also_releases_the_next_message),
+        cmocka_unit_test(queued_requests_are_bounded_by_bytes_too),
         cmocka_unit_test(a_client_flooding_requests_is_answered_beyond_the_queue_bound),
         cmocka_unit_test(transaction_map_stays_bounded),
         cmocka_unit_test(transactions_are_unique_per_connection),

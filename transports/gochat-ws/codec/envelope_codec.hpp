@@ -48,6 +48,7 @@ struct ClientMessage {
     JsonRef body;         // PluginMessage
     JsonRef jsep;         // PluginMessage, offers and answers only
     JsonRef candidate;    // Trickle
+    size_t textBytes = 0; // size of the client frame it came from (queue budgets)
 };
 
 // Decodes one text message. `nowMs` is the server_ts of a heartbeat pong.

@@ -16,7 +16,9 @@ Effects SignalSession::start() {
 Effects SignalSession::onClientText(std::string_view text, int64_t nowMs) {
     Effects effects;
     if (phase_ == Phase::Closing) return effects;
-    handleClientMessage(decodeClientText(text, nowMs), effects);
+    ClientMessage message = decodeClientText(text, nowMs);
+    message.textBytes = text.size();
+    handleClientMessage(std::move(message), effects);
     return effects;
 }
 
@@ -93,7 +95,7 @@ void SignalSession::dispatchToJanus(ClientMessage message, Effects& effects) {
         return;
     }
     if (!messageInJanus_.empty()) {
-        if (queuedMessages_.size() >= kMaxQueuedMessages) {
+        if (queuedMessages_.size() >= kMaxQueuedMessages || queuedBytes_ + message.textBytes > kMaxQueuedBytes) {
             effects.log.push_back({LogLevel::Warn, "client sends requests faster than they are handled"});
             if (!joined_) {
                 refuseJoin(kErrorInvalidMessage, effects);
@@ -102,6 +104,7 @@ void SignalSession::dispatchToJanus(ClientMessage message, Effects& effects) {
             }
             return;
         }
+        queuedBytes_ += message.textBytes;
         queuedMessages_.push_back(std::move(message));
         return;
     }
@@ -120,6 +123,7 @@ void SignalSession::settleMessage(const std::string& transaction, Effects& effec
     if (queuedMessages_.empty() || phase_ != Phase::Ready) return;
     ClientMessage next = std::move(queuedMessages_.front());
     queuedMessages_.pop_front();
+    queuedBytes_ -= next.textBytes;
     submitMessage(std::move(next), effects);
 }
 

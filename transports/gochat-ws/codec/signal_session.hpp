@@ -46,7 +46,9 @@ public:
     // offer, a mute by its unmute). So a socket has one `message` at a time
     // in Janus; the next waits for its ack (by then the plugin has queued
     // it, in order). Trickles are not held back.
-    static constexpr size_t kMaxQueuedMessages = 64;
+    // Bounded by count and by bytes (a queued offer may be a large SDP).
+    static constexpr size_t kMaxQueuedMessages = 256;
+    static constexpr size_t kMaxQueuedBytes = 1 << 20;
 
     SignalSession(uint64_t connectionId, std::string plugin);
 
@@ -109,6 +111,7 @@ private:
     std::deque<PendingTransaction> transactions_;  // oldest first, bounded
     std::string messageInJanus_;                   // transaction of the `message` awaiting its ack
     std::deque<ClientMessage> queuedMessages_;     // waiting for it, bounded
+    size_t queuedBytes_ = 0;
 };
 
 }  // namespace gochat::ws
