@@ -111,6 +111,93 @@ def test_two_people_join_from_the_demo_page_and_hear_and_see_each_other(gochat_j
         assert any(c["check"] == check for c in checks), f"missing check {check}"
 
 
+CODEC_SCRIPT = os.path.join(BROWSER_DIR, "codec_call.mjs")
+CODEC_TIMEOUT_S = 20
+CODEC_CHECKS = ("codec_capability", "publisher_sends_codec", "publisher_answer_picks_codec",
+                "subscriber_decodes", "subscriber_codec", "subscriber_offer_has_codec_only",
+                "subscriber_answer_accepts_line")
+
+
+def run_codec_call(e2e_logdir, codec, preference, pin_sender=True, timeout_s=CODEC_TIMEOUT_S):
+    """Runs tests/browser/codec_call.mjs: a publisher page that answers its
+    own video line with `codec` (preference "only": that codec alone;
+    "first": that codec first, the others after) and, with `pin_sender`,
+    makes its camera sender encode `codec` (encodings[0].codec); a
+    subscriber page that only receives. Returns the script's checks; skips
+    the test when this Chromium lacks the codec at the SFU's profile."""
+    require_browser_tools()
+    out_dir = os.path.join(e2e_logdir, "browser-codec")
+    os.makedirs(out_dir, exist_ok=True)
+    channel = snowflake()
+    base = f"http://127.0.0.1:{janus_mod.GOCHAT_WS_PORT}/"
+    people = {}
+    for role, name, user in zip(("publisher", "subscriber"), ("carol", "dave"), users(2)):
+        token = tokens.mint(user, channel, tokens.PERMS_MEMBER, lifetime=300)
+        people[role] = {"name": name, "id": str(user), "url": f"{base}?channel={channel}&token={token}"}
+    config = {"chromium": CHROMIUM, "outDir": out_dir, "janusIp": netns.JANUS_IP, "codec": codec,
+              "preference": preference, "pinSender": pin_sender, "timeoutMs": timeout_s * 1000, **people}
+    tag = f"{codec}-{preference}" + ("" if pin_sender else "-unpinned")
+    config_path = os.path.join(out_dir, f"config-{tag}.json")
+    with open(config_path, "w") as f:
+        json.dump(config, f)
+
+    proc = subprocess.run(["node", CODEC_SCRIPT, config_path], cwd=BROWSER_DIR,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          timeout=timeout_s + 60)
+    log_path = os.path.join(out_dir, f"codec_call-{tag}.log")
+    with open(log_path, "w") as f:
+        f.write(proc.stdout)
+
+    checks, skip = [], None
+    for line in proc.stdout.splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(item, dict) and "check" in item:
+            checks.append(item)
+        elif isinstance(item, dict) and "skip" in item:
+            skip = item["skip"]
+    if skip:
+        pytest.skip(skip)
+    failed = [c for c in checks if not c["ok"]]
+    summary = "\n".join(json.dumps(c) for c in checks)
+    assert checks and not failed and proc.returncode == 0, (
+        f"{tag} camera checks failed (node exit {proc.returncode}); screenshots and log in "
+        f"{out_dir}\n{summary}\n--- node output ---\n{proc.stdout[-6000:]}")
+    for check in CODEC_CHECKS:
+        assert any(c["check"] == check for c in checks), f"missing check {check}"
+    return checks
+
+
+@pytest.mark.parametrize("codec", ["VP9", "H264"])
+def test_camera_published_in_vp9_or_h264_is_decoded_by_the_other_page(gochat_janus, e2e_logdir, codec):
+    """docs/protocol.md, Codecs: a publisher may answer its own video line
+    with VP9 (PT 98, profile 0) or H.264 (PT 102, 42e01f, mode 1) instead
+    of VP8. Checked in the pages: the publisher's answer on mid 1 holds
+    that codec (first, and alone) and its outbound-rtp uses it; the other
+    page's last offer carries only that codec (+ rtx) on the publisher's
+    line, its answer accepts it, and its inbound-rtp decodes frames in it.
+    The demo page is unchanged: init scripts in tests/browser/codec_call.mjs
+    make the publisher's page call RTCRtpTransceiver.setCodecPreferences(
+    [codec, rtx]) on its own video transceiver before each answer, and set
+    its camera sender's encodings[0].codec after each setLocalDescription
+    (Chromium as answerer otherwise sends the offer's first codec, VP8,
+    whatever its answer says). Skipped, not failed, when this Chromium's
+    RTCRtpSender/RTCRtpReceiver capabilities lack the codec at that profile."""
+    run_codec_call(e2e_logdir, codec, "only")
+
+
+def test_publisher_preferring_vp9_but_keeping_vp8_is_still_seen(gochat_janus, e2e_logdir):
+    """A publisher whose answer lists VP9 first but keeps VP8 and H.264
+    (setCodecPreferences with every codec, VP9 first: "98 99 96 97 102 103"),
+    with no sender codec pinned, as a client that only prefers to RECEIVE
+    VP9 would do: it is still seen by the other page, in the codec it
+    really sends."""
+    # 10 s: a passing case decodes within ~5 s
+    run_codec_call(e2e_logdir, "VP9", "first", pin_sender=False, timeout_s=10)
+
+
 def test_demo_files_are_served_and_nothing_else(gochat_janus):
     """The transport's HTTP side: the page and its files with the right
     types, 404 for anything outside web_root, 405 for other methods, and

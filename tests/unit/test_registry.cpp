@@ -483,6 +483,64 @@ void unanswered_offer_times_out_and_frees_the_place(void**) {
     assert_true(f.registry.isJoined(1));
 }
 
+// A camera answered the way Chromium does when it prefers VP9 but keeps all:
+// its answer lists VP9 first, yet it sends the offer's first kept format.
+Effects answerCameraListing(Fixture& f, SessionId session, const OfferPlan& plan, std::vector<std::string> videoCodecs) {
+    std::vector<AnsweredLine> lines;
+    for (const PlannedLine& line : plan.lines) {
+        AnsweredLine answered{line.mindex, line.kind, Direction::Inactive, line.kind == MediaKind::Audio ? "opus" : videoCodecs.front()};
+        answered.codecs = line.kind == MediaKind::Audio ? std::vector<std::string>{"opus"} : videoCodecs;
+        if (line.direction == Direction::RecvOnly) answered.direction = Direction::SendOnly;
+        if (line.direction == Direction::SendOnly) answered.direction = Direction::RecvOnly;
+        lines.push_back(answered);
+    }
+    return f.registry.answer(session, lines, f.now);
+}
+
+const PlannedLine* cameraLineOf(const OfferPlan& plan, const std::string& streamId) {
+    for (const PlannedLine& line : plan.lines)
+        if (line.kind == MediaKind::Video && line.streamId == streamId) return &line;
+    return nullptr;
+}
+
+void publisher_codec_follows_our_offer_order_not_the_answers(void**) {
+    Fixture f;
+    const Effects joined = f.join(1, kAlice);
+    answerCameraListing(f, 1, offerTo(joined, 1)->plan, {"vp9", "vp8", "h264"});
+    const Effects bob = f.join(2, kBob);
+    const Effects follow = f.answerAll(2, offerTo(bob, 2)->plan);
+    const PlannedLine* camera = cameraLineOf(offerTo(follow, 2)->plan, "user-1111111111111111111");
+    assert_non_null(camera);
+    assert_string_equal(camera->codec.c_str(), "vp8");
+}
+
+void a_publisher_switching_to_another_negotiated_codec_is_followed(void**) {
+    Fixture f;
+    const Effects joined = f.join(1, kAlice);
+    answerCameraListing(f, 1, offerTo(joined, 1)->plan, {"vp9", "vp8"});
+    f.joinAndSettle(2, kBob);
+    // Alice's re-offer (for Bob's audio) is answered keeping her camera on.
+    f.now += 50;
+    const Effects reoffered = f.registry.tick(f.now);
+    answerCameraListing(f, 1, offerTo(reoffered, 1)->plan, {"vp9", "vp8"});
+    // Alice's packets turn out to carry VP9 (98): a new publication, re-offered to Bob.
+    const Effects seen = f.registry.publisherSentPayloadType(1, MediaKind::Video, 98, f.now);
+    const SetFanout* cleared = nullptr;
+    for (const Effect& effect : seen)
+        if (const SetFanout* change = std::get_if<SetFanout>(&effect))
+            if (change->publisher == 1 && change->kind == MediaKind::Video) cleared = change;
+    assert_non_null(cleared);
+    assert_true(cleared->targets.empty());  // nothing forwarded until Bob accepts the new line
+    assert_int_equal(cleared->sourcePayloadType, 98);
+    f.now += 50;
+    const Effects later = f.registry.tick(f.now);
+    const SendOffer* reoffer = offerTo(later, 2);
+    assert_non_null(reoffer);
+    assert_string_equal(cameraLineOf(reoffer->plan, "user-1111111111111111111")->codec.c_str(), "vp9");
+    // A payload type the publisher never negotiated changes nothing.
+    assert_true(f.registry.publisherSentPayloadType(1, MediaKind::Video, 102, f.now).empty());
+}
+
 }  // namespace
 
 int main() {
@@ -509,6 +567,8 @@ int main() {
         cmocka_unit_test(client_offer_with_an_extra_transceiver_keeps_it_idle),
         cmocka_unit_test(client_offer_dropping_lines_is_invalid),
         cmocka_unit_test(unanswered_offer_times_out_and_frees_the_place),
+        cmocka_unit_test(publisher_codec_follows_our_offer_order_not_the_answers),
+        cmocka_unit_test(a_publisher_switching_to_another_negotiated_codec_is_followed),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -84,6 +84,9 @@ struct SetFanout {
     SessionId publisher = 0;
     MediaKind kind = MediaKind::Audio;
     std::vector<FanoutTarget> targets;
+    // The payload type the publication's packets carry; others are not
+    // forwarded (they would land on lines negotiated for another codec).
+    int sourcePayloadType = 0;
 };
 
 // Ask the publisher for a video keyframe (a new receiver needs one).

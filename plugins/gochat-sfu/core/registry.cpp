@@ -143,10 +143,19 @@ Effects RoomRegistry::answer(SessionId session, const std::vector<AnsweredLine>&
             const Action action = line.kind == MediaKind::Audio ? Action::PublishAudio : Action::PublishVideo;
             const bool publishing = sends(reply.direction) && authorize(participant->grants, action);
             std::optional<Publication>& publication = participant->publication(line.kind);
+            // Browsers send the first format of the OFFER that their answer
+            // kept (not the answer's first), so follow our offer's order.
+            line.formats.clear();
+            for (const CodecInfo& codec : kCodecs)
+                if (codec.kind == line.kind &&
+                    (std::find(reply.codecs.begin(), reply.codecs.end(), codec.name) != reply.codecs.end() || reply.codec == codec.name))
+                    line.formats.emplace_back(codec.name, codec.payloadType);
+            const std::string chosen = !line.formats.empty() ? line.formats.front().first : reply.codec;
             // A codec change is a new publication: subscribers need a line
             // offered with the new codec.
-            if (publishing && (!publication || publication->codec != reply.codec)) {
-                publication = Publication{line.kind, newTrackIdLocked(participant->user, line.kind), reply.codec};
+            if (publishing && (!publication || publication->codec != chosen)) {
+                publication = Publication{line.kind, newTrackIdLocked(participant->user, line.kind), chosen,
+                                          serverPayloadType(chosen, line.kind)};
                 publicationsChanged = true;
             } else if (!publishing && publication) {
                 publication.reset();
@@ -237,8 +246,12 @@ Effects RoomRegistry::clientOffer(SessionId session, const std::vector<OfferedLi
             const Action action = line.kind == MediaKind::Audio ? Action::PublishAudio : Action::PublishVideo;
             const bool publishing = !chosen.empty() && sends(line.direction) && authorize(participant->grants, action);
             std::optional<Publication>& publication = participant->publication(line.kind);
-            if (publishing && (!publication || publication->codec != chosen))
-                publication = Publication{line.kind, newTrackIdLocked(participant->user, line.kind), chosen};
+            // Our answer lists the chosen codec only, with the client's type.
+            const int chosenType = chosen.empty() ? -1 : offeredPayloadType(chosen);
+            ours.formats.clear();
+            if (!chosen.empty()) ours.formats.emplace_back(chosen, chosenType);
+            if (publishing && (!publication || publication->codec != chosen || publication->payloadType != chosenType))
+                publication = Publication{line.kind, newTrackIdLocked(participant->user, line.kind), chosen, chosenType};
             else if (!publishing)
                 publication.reset();
             planned.direction = publishing ? Direction::RecvOnly : Direction::Inactive;
@@ -410,6 +423,24 @@ Effects RoomRegistry::move(SessionId actor, UserId target, ChannelId destination
     OutEvent notice = closingEvent(victim->session, "moved", 512, 1000, "moved");
     notice.fields = {{"channel", destination}};
     ejectLocked(*room, victim->session, std::move(notice), now, effects);
+    return effects;
+}
+
+Effects RoomRegistry::publisherSentPayloadType(SessionId session, MediaKind kind, int payloadType, Millis now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Room* room = nullptr;
+    Participant* participant = findLocked(session, &room);
+    if (!participant) return {};
+    std::optional<Publication>& publication = participant->publication(kind);
+    if (!publication || publication->payloadType == payloadType) return {};
+    const Line& own = participant->lines[kind == MediaKind::Audio ? kOwnAudioMindex : kOwnVideoMindex];
+    auto format = std::find_if(own.formats.begin(), own.formats.end(),
+                               [payloadType](const auto& entry) { return entry.second == payloadType; });
+    if (format == own.formats.end()) return {};  // not negotiated: such packets are simply dropped
+    publication = Publication{kind, newTrackIdLocked(participant->user, kind), format->first, payloadType};
+    Effects effects;
+    markDirtyWhereNeededLocked(*room, now);
+    settleLocked(*room, now, effects);
     return effects;
 }
 
@@ -638,11 +669,13 @@ void RoomRegistry::updateFanoutsLocked(Room& room, Effects& effects) {
     }
     for (const auto& [key, targets] : fresh) {
         auto applied = room.appliedFanouts.find(key);
-        if (applied == room.appliedFanouts.end() || applied->second != targets)
-            effects.emplace_back(SetFanout{key.publisher, key.kind, targets});
+        if (applied == room.appliedFanouts.end() || applied->second != targets) {
+            const Publication* publication = publicationLocked(room, key);
+            effects.emplace_back(SetFanout{key.publisher, key.kind, targets, publication ? publication->payloadType : 0});
+        }
     }
     for (const auto& [key, targets] : room.appliedFanouts)
-        if (!fresh.count(key)) effects.emplace_back(SetFanout{key.publisher, key.kind, {}});
+        if (!fresh.count(key)) effects.emplace_back(SetFanout{key.publisher, key.kind, {}, 0});
     room.appliedFanouts = std::move(fresh);
 }
 

@@ -44,6 +44,7 @@ struct AnsweredLine {
     MediaKind kind = MediaKind::Audio;
     Direction direction = Direction::Inactive;  // the client's view
     std::string codec;                          // first codec of the line, lower case
+    std::vector<std::string> codecs;            // every codec the line kept, in the answer's order
 };
 
 // One m-line of a client's own offer, as the adapter parsed it.
@@ -81,6 +82,10 @@ public:
     Effects kick(SessionId actor, UserId target, Millis now);
     Effects block(SessionId actor, UserId target, bool blocked, Millis now);
     Effects move(SessionId actor, UserId target, ChannelId destination, Millis now);
+    // The publisher's packets carry another negotiated payload type than its
+    // publication's (a browser may send any format its answer kept): follow
+    // it with a new publication, so subscribers are offered that codec.
+    Effects publisherSentPayloadType(SessionId session, MediaKind kind, int payloadType, Millis now);
     // The speaking detector of a publisher changed its mind (PROTOCOL.md 3.6).
     Effects setSpeaking(SessionId session, bool speaking);
 

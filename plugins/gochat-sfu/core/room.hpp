@@ -19,7 +19,8 @@ namespace gochat::sfu {
 struct Publication {
     MediaKind kind = MediaKind::Audio;
     std::string trackId;  // unique per publication; a browser's MediaStreamTrack id
-    std::string codec;    // what the publisher's answer chose: "opus", "vp8", "vp9", "h264"
+    std::string codec;    // what the publisher sends: "opus", "vp8", "vp9", "h264"
+    int payloadType = 0;  // its payload type on the publisher's own line
 };
 
 // Names a publication across participants.
@@ -47,6 +48,9 @@ struct Line {
     UserId sourceUser = 0;
     uint64_t binding = 0;                  // changes whenever the source changes
     bool ready = false;                    // the client accepted the current binding
+    // Own lines: every format negotiated (codec, payload type), so a
+    // publisher that sends another of them can be followed.
+    std::vector<std::pair<std::string, int>> formats;
 };
 
 // The own lines every offer starts with (PROTOCOL.md 3.3).

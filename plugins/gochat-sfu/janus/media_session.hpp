@@ -37,7 +37,10 @@ struct FanoutEntry {
 
 // Immutable once published: the media path reads a snapshot, the handler
 // thread swaps in a new one.
-using Fanout = std::vector<FanoutEntry>;
+struct Fanout {
+    int sourcePayloadType = 0;  // what the publication's packets carry; others are not forwarded
+    std::vector<FanoutEntry> entries;
+};
 
 class MediaSession {
 public:
@@ -125,6 +128,10 @@ public:
 
     // Rate limit for keyframe requests to this publisher (ms, monotonic).
     std::atomic<int64_t>& lastKeyframeRequest() { return lastKeyframeRequest_; }
+    // The last unexpected payload type reported for each kind (media
+    // thread), so a publisher's codec switch is reported once, not per packet.
+    std::atomic<int>& reportedPayloadType(MediaKind kind) { return reportedPayloadType_[index(kind)]; }
+
     // A request that came inside the rate-limit window, sent when it ends.
     std::atomic<bool>& keyframeDeferred() { return keyframeDeferred_; }
 
@@ -147,6 +154,7 @@ private:
     SpeakingDetector speakingDetector_;
     std::atomic<int64_t> lastKeyframeRequest_{0};
     std::atomic<bool> keyframeDeferred_{false};
+    std::atomic<int> reportedPayloadType_[2] = {{-1}, {-1}};
 };
 
 }  // namespace gochat::sfu

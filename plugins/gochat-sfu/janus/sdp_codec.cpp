@@ -149,9 +149,13 @@ std::optional<std::vector<AnsweredLine>> readAnswer(const std::string& sdp) {
         line.mindex = mline->index;
         line.kind = mline->type == JANUS_SDP_AUDIO ? MediaKind::Audio : MediaKind::Video;
         line.direction = mline->port == 0 ? Direction::Inactive : fromJanus(mline->direction);
-        // The first format of an answered line is the one the client sends.
-        if (mline->ptypes)
-            line.codec = lowerCase(janus_sdp_get_codec_name(parsed.get(), mline->index, GPOINTER_TO_INT(mline->ptypes->data)));
+        // Every codec the line kept; which one the client sends is decided
+        // by the core (browsers follow the offer's order, not the answer's).
+        for (GList* pt = mline->ptypes; pt; pt = pt->next) {
+            const std::string name = lowerCase(janus_sdp_get_codec_name(parsed.get(), mline->index, GPOINTER_TO_INT(pt->data)));
+            if (findCodec(name)) line.codecs.push_back(name);
+        }
+        if (!line.codecs.empty()) line.codec = line.codecs.front();
         lines.push_back(line);
     }
     return lines;

@@ -65,11 +65,13 @@ JsonRef eventJson(const OutEvent& event) {
 }
 
 struct Work {
-    enum class Kind { Message, Departure, SpeakingChanged, Stop };
+    enum class Kind { Message, Departure, SpeakingChanged, PayloadTypeSeen, Stop };
     Kind kind = Kind::Stop;
     std::shared_ptr<MediaSession> session;  // Message: keeps the handle alive until handled
     SessionId sessionId = 0;
     bool speaking = false;  // SpeakingChanged
+    MediaKind mediaKind = MediaKind::Audio;  // PayloadTypeSeen
+    int payloadType = 0;                     // PayloadTypeSeen
     std::string transaction;
     JsonRef body;
     JsonRef jsep;
@@ -107,6 +109,7 @@ private:
     void sendDeferredKeyframes(Millis now);
     void wakeHandler();
     void detectSpeaking(MediaSession& session, const janus_plugin_rtp& packet);
+    void reportPayloadType(MediaSession& session, MediaKind kind, int payloadType);
     std::shared_ptr<MediaSession> findByHandle(janus_plugin_session* handle);
     std::shared_ptr<MediaSession> findById(SessionId id);
 
@@ -383,6 +386,13 @@ void SfuPlugin::handleWork(Work& work) {
         perform(registry_->setSpeaking(work.sessionId, work.speaking), work.sessionId, {});
         return;
     }
+    if (work.kind == Work::Kind::PayloadTypeSeen) {
+        JANUS_LOG(LOG_VERB, "%ssession %llu: publisher sends %s payload type %d\n", kLogPrefix,
+                  static_cast<unsigned long long>(work.sessionId), kindName(work.mediaKind), work.payloadType);
+        perform(registry_->publisherSentPayloadType(work.sessionId, work.mediaKind, work.payloadType, monotonicNow()),
+                work.sessionId, {});
+        return;
+    }
     if (work.session->closed()) return;
     handleRequest(*work.session, work.transaction, work.body.get(), work.jsep.get());
 }
@@ -501,12 +511,13 @@ void SfuPlugin::perform(const Effects& effects, SessionId current, const std::st
                     // Lines leaving this fan-out pause; their context is kept
                     // for a resume as long as the binding stays.
                     if (std::shared_ptr<const Fanout> previous = publisher->fanout(change.kind))
-                        for (const FanoutEntry& entry : *previous) {
+                        for (const FanoutEntry& entry : previous->entries) {
                             MediaSession::LineForwarding& line = entry.subscriber->lineForwarding()[entry.mindex];
                             if (line.binding == entry.binding) line.forwarding = false;  // not if rebound meanwhile
                         }
                     auto fanout = std::make_shared<Fanout>();
-                    fanout->reserve(change.targets.size());
+                    fanout->sourcePayloadType = change.sourcePayloadType;
+                    fanout->entries.reserve(change.targets.size());
                     for (const FanoutTarget& target : change.targets) {
                         std::shared_ptr<MediaSession> subscriber = findById(target.subscriber);
                         if (!subscriber) continue;
@@ -519,7 +530,7 @@ void SfuPlugin::perform(const Effects& effects, SessionId current, const std::st
                         }
                         line.forwarding = true;
                         if (change.kind == MediaKind::Video) subscriber->setVideoSource(target.mindex, publisher);
-                        fanout->push_back(
+                        fanout->entries.push_back(
                             FanoutEntry{std::move(subscriber), target.mindex, line.context, target.binding, target.payloadType});
                     }
                     publisher->setFanout(change.kind, std::move(fanout));
@@ -620,14 +631,21 @@ void SfuPlugin::incomingRtp(janus_plugin_session* handle, janus_plugin_rtp* pack
     // and shown speaking the moment they are unmuted while talking).
     if (kind == MediaKind::Audio) detectSpeaking(*session, *packet);
     std::shared_ptr<const Fanout> fanout = session->fanout(kind);
-    if (!fanout || fanout->empty()) return;
+    if (!fanout || fanout->entries.empty()) return;
 
     auto* header = reinterpret_cast<janus_rtp_header*>(packet->buffer);
+    const uint8_t payloadType = header->type;
+    // A browser may send any format its answer kept: packets of another
+    // codec than the publication's would be undecodable on the subscribers'
+    // lines. Drop them and let the control plane follow the switch.
+    if (fanout->sourcePayloadType > 0 && payloadType != fanout->sourcePayloadType) {
+        reportPayloadType(*session, kind, payloadType);
+        return;
+    }
     const uint32_t timestamp = header->timestamp;
     const uint16_t sequence = header->seq_number;
-    const uint8_t payloadType = header->type;
     const int mindex = packet->mindex;
-    for (const FanoutEntry& entry : *fanout) {
+    for (const FanoutEntry& entry : fanout->entries) {
         if (!entry.subscriber->acceptsMedia()) continue;
         ForwardContext& context = *entry.context;
         if (context.resumePending.load(std::memory_order_acquire) && context.resumePending.exchange(false)) {
@@ -646,6 +664,17 @@ void SfuPlugin::incomingRtp(janus_plugin_session* handle, janus_plugin_rtp* pack
         header->type = payloadType;
     }
     packet->mindex = mindex;
+}
+
+// On the publisher's loop: queues work once per new payload type seen.
+void SfuPlugin::reportPayloadType(MediaSession& session, MediaKind kind, int payloadType) {
+    if (session.reportedPayloadType(kind).exchange(payloadType) == payloadType) return;
+    Work work;
+    work.kind = Work::Kind::PayloadTypeSeen;
+    work.sessionId = session.id();
+    work.mediaKind = kind;
+    work.payloadType = payloadType;
+    enqueue(std::move(work));
 }
 
 // Per audio packet, on the publisher's loop: allocation-free; only a change
