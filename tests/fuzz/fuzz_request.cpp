@@ -92,16 +92,9 @@ Effects dispatch(RoomRegistry& rooms, SessionId id, const json_t* body, const Re
             },
             [&](const request::Offer& r) { return rooms.clientOffer(id, offeredLinesOf(r.sdp), r.sdp, now); },
             [&](const request::Answer& r) { return rooms.answer(id, answeredLinesOf(r.sdp), now); },
-            [&](const request::Leave&) { return rooms.leave(id, DepartureReason::Left, now); },
-            [&](const request::Negotiate&) { return rooms.requestOffer(id, now); },
             [&](const request::SpeakingReport& r) { return rooms.setSpeaking(id, r.speaking); },
-            [&](const request::MuteSelf& r) { return rooms.muteSelf(id, r.muted, now); },
-            [&](const request::MuteUser& r) { return rooms.muteUserLocally(id, r.user, r.muted, now); },
-            [&](const request::ServerMute& r) { return rooms.serverMute(id, r.user, r.muted, now); },
-            [&](const request::ServerDeafen& r) { return rooms.serverDeafen(id, r.user, r.deafened, now); },
-            [&](const request::Kick& r) { return rooms.kick(id, r.user, now); },
-            [&](const request::Block& r) { return rooms.block(id, r.user, r.block, now); },
-            [&](const request::Move& r) { return rooms.move(id, r.user, r.channel, now); },
+            // The rest goes through the adapter's own table.
+            [&](const auto&) { return *applyToRegistry(rooms, id, request, now); },
         },
         request);
 }

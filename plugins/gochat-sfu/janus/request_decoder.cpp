@@ -71,6 +71,32 @@ DecodedRequest decodeRequest(const json_t* body, const json_t* jsep) {
     return RequestError{};
 }
 
+namespace {
+template <class... Ts>
+struct Overloaded : Ts... { using Ts::operator()...; };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+}  // namespace
+
+std::optional<Effects> applyToRegistry(RoomRegistry& rooms, SessionId id, const Request& request, Millis now) {
+    return std::visit(
+        Overloaded{
+            [&](const request::Leave&) -> std::optional<Effects> { return rooms.leave(id, DepartureReason::Left, now); },
+            [&](const request::Negotiate&) -> std::optional<Effects> { return rooms.requestOffer(id, now); },
+            [&](const request::MuteSelf& r) -> std::optional<Effects> { return rooms.muteSelf(id, r.muted, now); },
+            [&](const request::MuteUser& r) -> std::optional<Effects> { return rooms.muteUserLocally(id, r.user, r.muted, now); },
+            [&](const request::ServerMute& r) -> std::optional<Effects> { return rooms.serverMute(id, r.user, r.muted, now); },
+            [&](const request::ServerDeafen& r) -> std::optional<Effects> {
+                return rooms.serverDeafen(id, r.user, r.deafened, now);
+            },
+            [&](const request::Kick& r) -> std::optional<Effects> { return rooms.kick(id, r.user, now); },
+            [&](const request::Block& r) -> std::optional<Effects> { return rooms.block(id, r.user, r.block, now); },
+            [&](const request::Move& r) -> std::optional<Effects> { return rooms.move(id, r.user, r.channel, now); },
+            [](const auto&) -> std::optional<Effects> { return std::nullopt; },
+        },
+        request);
+}
+
 int envelopeTypeOf(const Request& request) {
     return std::visit([](const auto& r) { return std::decay_t<decltype(r)>::kT; }, request);
 }

@@ -3,10 +3,12 @@
 // Janus headers), so unit tests and fuzzers drive it directly.
 #pragma once
 
+#include "plugins/gochat-sfu/core/registry.hpp"
 #include "plugins/gochat-sfu/core/types.hpp"
 
 #include <jansson.h>
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -48,5 +50,10 @@ DecodedRequest decodeRequest(const json_t* body, const json_t* jsep);
 
 // The envelope `t` of a request, for its replies (0 for the op-less ones).
 int envelopeTypeOf(const Request& request);
+
+// Applies the requests the registry handles on its own (leave, negotiate,
+// the voice-control ones); nullopt for join, offer, answer and the speaking
+// report, which need the adapter (token, SDP, detector) first.
+std::optional<Effects> applyToRegistry(RoomRegistry& rooms, SessionId session, const Request& request, Millis now);
 
 }  // namespace gochat::sfu

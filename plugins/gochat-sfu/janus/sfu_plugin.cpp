@@ -418,22 +418,14 @@ void SfuPlugin::handleRequest(MediaSession& session, const std::string& transact
 // transport it came through.
 Effects SfuPlugin::dispatch(MediaSession& session, const Request& request, Millis now) {
     const SessionId id = session.id();
-    RoomRegistry& rooms = *registry_;
+    if (std::optional<Effects> effects = applyToRegistry(*registry_, id, request, now)) return std::move(*effects);
     return std::visit(
         Overloaded{
             [&](const request::Join& r) { return handleJoin(id, r); },
             [&](const request::Offer& r) { return handleClientOffer(id, r.sdp, now); },
             [&](const request::Answer& r) { return handleAnswer(id, r.sdp, now); },
-            [&](const request::Leave&) { return rooms.leave(id, DepartureReason::Left, now); },
-            [&](const request::Negotiate&) { return rooms.requestOffer(id, now); },
             [&](const request::SpeakingReport& r) { return handleSpeakingReport(session, r.speaking); },
-            [&](const request::MuteSelf& r) { return rooms.muteSelf(id, r.muted, now); },
-            [&](const request::MuteUser& r) { return rooms.muteUserLocally(id, r.user, r.muted, now); },
-            [&](const request::ServerMute& r) { return rooms.serverMute(id, r.user, r.muted, now); },
-            [&](const request::ServerDeafen& r) { return rooms.serverDeafen(id, r.user, r.deafened, now); },
-            [&](const request::Kick& r) { return rooms.kick(id, r.user, now); },
-            [&](const request::Block& r) { return rooms.block(id, r.user, r.block, now); },
-            [&](const request::Move& r) { return rooms.move(id, r.user, r.channel, now); },
+            [](const auto&) { return Effects{}; },  // applied above
         },
         request);
 }
