@@ -866,3 +866,42 @@ def test_a_client_that_never_answers_is_removed_after_answer_timeout(janus_facto
             finally:
                 await call.close()
     run(scenario(), timeout=90)
+
+
+# ------------------------------------------------------------------ sockets that close at once
+
+async def _connect_and_drop(count: int):
+    """Opens `count` sockets, 20 at a time, each sending an oversize frame at
+    once: the SFU closes it (1009) in the same breath as it asked Janus for
+    its session, so some sockets are gone before their session exists."""
+    oversize = "x" * (MAX_MESSAGE + 1)
+
+    async def one():
+        ws = await websockets.connect(GOCHAT_URL, ping_interval=None, max_size=None, close_timeout=2)
+        await ws.send(oversize)
+        await ws.wait_closed()
+    for start in range(0, count, 20):
+        await asyncio.gather(*(one() for _ in range(min(20, count - start))), return_exceptions=True)
+
+
+def test_sockets_that_close_at_once_leave_no_janus_session_behind(abuse_janus):
+    """A socket that closes while its Janus session is still being created
+    must not leave that session behind until Janus's session timeout."""
+    async def scenario():
+        async with Clients() as cl:
+            call = await Call(abuse_janus).start(cl)
+            try:
+                sessions0 = sorted(await call.admin.sessions())
+                with call.window() as w:
+                    await off_loop(_connect_and_drop, 100)
+                    await poll_until(lambda: _same_sessions(call, sessions0), 10,
+                                     f"Janus sessions back to {len(sessions0)}")
+                    await call.back_to_two()
+                await call.still_fine(w, "100 sockets closed at once (1009)")
+            finally:
+                await call.close()
+    run(scenario(), timeout=60)
+
+
+async def _same_sessions(call, expected):
+    return sorted(await call.admin.sessions()) == expected

@@ -346,12 +346,23 @@ JsonRef buildAttachRequest(const std::string& transaction, uint64_t sessionId,
     return request;
 }
 
-JsonRef buildKeepaliveRequest(const std::string& transaction, uint64_t sessionId) {
+namespace {
+// A request about a whole Janus session (no handle, no body).
+JsonRef buildSessionRequest(const char* janus, const std::string& transaction, uint64_t sessionId) {
     JsonRef request = JsonRef::object();
-    request.setString("janus", "keepalive")
+    request.setString("janus", janus)
         .setInt("session_id", static_cast<int64_t>(sessionId))
         .setString("transaction", transaction);
     return request;
+}
+}  // namespace
+
+JsonRef buildKeepaliveRequest(const std::string& transaction, uint64_t sessionId) {
+    return buildSessionRequest("keepalive", transaction, sessionId);
+}
+
+JsonRef buildDestroyRequest(const std::string& transaction, uint64_t sessionId) {
+    return buildSessionRequest("destroy", transaction, sessionId);
 }
 
 JsonRef buildMessageRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId,

@@ -63,6 +63,7 @@ JsonRef buildCreateRequest(const std::string& transaction);
 JsonRef buildAttachRequest(const std::string& transaction, uint64_t sessionId,
                            const std::string& plugin);
 JsonRef buildKeepaliveRequest(const std::string& transaction, uint64_t sessionId);
+JsonRef buildDestroyRequest(const std::string& transaction, uint64_t sessionId);
 JsonRef buildMessageRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId,
                             JsonRef body, JsonRef jsep);
 JsonRef buildTrickleRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId,

@@ -143,7 +143,14 @@ void gochat_ws_session_created(janus_transport_session* transport, guint64 sessi
         gochat::ws::InboxItem item;
         item.kind = gochat::ws::InboxItem::Kind::SessionCreated;
         item.sessionId = session_id;
-        deliver(transport, std::move(item));
+        gochat::ws::Connection* connection = connectionOf(transport);
+        if (connection && connection->deliver(std::move(item))) {
+            gochat::ws::WsServer::wake();
+        } else if (server) {
+            // The socket closed while the create was queued (transport_gone
+            // came first and found no session): nobody will use this one.
+            server->destroyOrphanSession(transport, session_id);
+        }
     } catch (...) {
     }
 }

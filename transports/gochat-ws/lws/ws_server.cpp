@@ -366,6 +366,11 @@ void WsServer::onWakeup() {
     }
 }
 
+void WsServer::destroyOrphanSession(janus_transport_session* ts, uint64_t sessionId) {
+    JsonRef request = buildDestroyRequest("gcws-orphan-" + std::to_string(sessionId), sessionId);
+    gateway_->incoming_request(self_, ts, nullptr, FALSE, request.release(), nullptr);
+}
+
 bool WsServer::apply(Connection& connection, Effects effects) {
     for (const LogLine& line : effects.log) logLine(line.level, connection.id, line.text);
     if (!connection.wsi) return false;

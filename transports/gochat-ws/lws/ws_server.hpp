@@ -35,6 +35,10 @@ public:
 
     // Any thread: make the service thread look at its inboxes.
     static void wake();
+    // A Janus session created for a socket that closed while the create was
+    // queued: transport_gone found nothing then, so destroy it now rather
+    // than leave it to Janus's session timeout. Any thread; takes no lock.
+    void destroyOrphanSession(janus_transport_session* ts, uint64_t sessionId);
 
     // lws protocol callback (service thread, or main thread during stop()).
     static int callback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,
