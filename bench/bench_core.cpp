@@ -38,7 +38,7 @@ std::vector<AnsweredLine> browserAnswer(const OfferPlan& plan) {
         Direction direction = Direction::Inactive;
         if (line.direction == Direction::RecvOnly && line.kind == MediaKind::Audio) direction = Direction::SendOnly;
         if (line.direction == Direction::SendOnly) direction = Direction::RecvOnly;
-        lines.push_back({line.mindex, line.kind, direction, line.kind == MediaKind::Audio ? "opus" : "vp8"});
+        lines.push_back({line.mindex, line.kind, direction, line.kind == MediaKind::Audio ? "opus" : "vp8", {}});
     }
     return lines;
 }
@@ -74,11 +74,13 @@ void benchRoomChurn(size_t roomSize) {
             const SessionId session = round * 1000 + i + 1;
             JoinRequest join{session, 42, static_cast<UserId>(i + 1), 42, int64_t{7} << 20, false};
             offers += settle(registry, registry.join(join, now), now);
-            offers += settle(registry, registry.tick(++now), now);
+            ++now;
+            offers += settle(registry, registry.tick(now), now);
         }
         for (size_t i = 0; i < roomSize; ++i) {
             offers += settle(registry, registry.leave(round * 1000 + i + 1, DepartureReason::Disconnected, now), now);
-            offers += settle(registry, registry.tick(++now), now);
+            ++now;
+            offers += settle(registry, registry.tick(now), now);
         }
     }
     const double perChange = nanosSince(start) / (rounds * roomSize * 2);

@@ -68,7 +68,7 @@ struct Room2 {
                 Direction d = Direction::Inactive;
                 if (line.direction == Direction::RecvOnly && line.kind == MediaKind::Audio) d = Direction::SendOnly;
                 if (line.direction == Direction::SendOnly) d = Direction::RecvOnly;
-                lines.push_back({line.mindex, line.kind, d, line.codec.empty() ? (line.kind == MediaKind::Audio ? "opus" : "vp8") : line.codec});
+                lines.push_back({line.mindex, line.kind, d, line.codec.empty() ? (line.kind == MediaKind::Audio ? "opus" : "vp8") : line.codec, {}});
             }
             effects = registry.answer(session, lines, now);
         }

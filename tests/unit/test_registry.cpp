@@ -85,7 +85,7 @@ struct Fixture {
         for (const PlannedLine& line : plan.lines) {
             // Like a browser: the first codec of each line is named.
             const std::string codec = !line.codec.empty() ? line.codec : line.kind == MediaKind::Audio ? "opus" : "vp8";
-            AnsweredLine answered{line.mindex, line.kind, Direction::Inactive, codec};
+            AnsweredLine answered{line.mindex, line.kind, Direction::Inactive, codec, {codec}};
             if (line.direction == Direction::RecvOnly) {
                 const bool send = line.kind == MediaKind::Audio ? sendAudio : sendVideo;
                 answered.direction = send ? Direction::SendOnly : Direction::Inactive;
@@ -234,7 +234,7 @@ void speaker_without_speak_gets_inactive_line_and_is_never_forwarded(void**) {
     f.joinAndSettle(2, kBob);
     f.settleEveryone({1, 2});
     // Even if Alice claims to send, she has no publication, so no fan-out.
-    std::vector<AnsweredLine> claim = {{0, MediaKind::Audio, Direction::SendOnly, "opus"}};
+    std::vector<AnsweredLine> claim = {{0, MediaKind::Audio, Direction::SendOnly, "opus", {"opus"}}};
     Effects effects = f.registry.requestOffer(1, f.now);
     if (const SendOffer* offer = offerTo(effects, 1)) {
         Effects answered = f.registry.answer(1, claim, f.now);
@@ -488,7 +488,7 @@ void unanswered_offer_times_out_and_frees_the_place(void**) {
 Effects answerCameraListing(Fixture& f, SessionId session, const OfferPlan& plan, std::vector<std::string> videoCodecs) {
     std::vector<AnsweredLine> lines;
     for (const PlannedLine& line : plan.lines) {
-        AnsweredLine answered{line.mindex, line.kind, Direction::Inactive, line.kind == MediaKind::Audio ? "opus" : videoCodecs.front()};
+        AnsweredLine answered{line.mindex, line.kind, Direction::Inactive, line.kind == MediaKind::Audio ? "opus" : videoCodecs.front(), {}};
         answered.codecs = line.kind == MediaKind::Audio ? std::vector<std::string>{"opus"} : videoCodecs;
         if (line.direction == Direction::RecvOnly) answered.direction = Direction::SendOnly;
         if (line.direction == Direction::SendOnly) answered.direction = Direction::RecvOnly;
