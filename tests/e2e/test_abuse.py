@@ -150,6 +150,16 @@ class Call:
     def window(self):
         return gaps.GapWindow([self.ab, self.ba])
 
+    async def attack(self, coro_fn, *args):
+        """Runs an attack off the call's event loop while measuring A's
+        responsiveness, then waits until the SFU is back to A and B only.
+        Returns (what the attack observed, A's worst heartbeat round trip)."""
+        job = asyncio.ensure_future(off_loop(coro_fn, *args))
+        rtt = await self.responsive_during(job)
+        out = job.result()
+        await self.back_to_two()
+        return out, rtt
+
     async def heartbeat_rtt(self) -> float:
         t0 = time.monotonic()
         await self.a.heartbeat({"nonce": 1}, timeout=5)
@@ -325,10 +335,7 @@ def test_frames_over_max_message_size_close_that_socket_with_1009(abuse_janus):
             try:
                 with call.window() as w:
                     u1, u2, u3 = users(3)
-                    job = asyncio.ensure_future(off_loop(_oversize, call.channel, u1, u2, u3))
-                    rtt = await call.responsive_during(job)
-                    out = job.result()
-                    await call.back_to_two()
+                    out, rtt = await call.attack(_oversize, call.channel, u1, u2, u3)
                 print(f"[abuse] oversize: {out}")
                 assert out["exact size answered"], out
                 for key in ("pre-join frame", "joined frame", "joined fragments", "joined binary"):
@@ -402,10 +409,7 @@ def test_binary_invalid_utf8_and_10000_deep_json_are_invalid_messages(abuse_janu
             call = await Call(abuse_janus).start(cl)
             try:
                 with call.window() as w:
-                    job = asyncio.ensure_future(off_loop(_bad_frames, call.channel, snowflake()))
-                    rtt = await call.responsive_during(job)
-                    out = job.result()
-                    await call.back_to_two()
+                    out, rtt = await call.attack(_bad_frames, call.channel, snowflake())
                 print(f"[abuse] bad frames: {out}")
                 for name in ("binary", "invalid utf-8", "deep json"):
                     code, reason, msgs = out[f"pre-join {name}"]
@@ -467,10 +471,7 @@ def test_10000_heartbeats_in_a_burst_are_all_answered_and_the_sfu_stays_responsi
             call = await Call(abuse_janus).start(cl)
             try:
                 with call.window() as w:
-                    job = asyncio.ensure_future(off_loop(_heartbeat_burst, call.channel, snowflake()))
-                    rtt = await call.responsive_during(job)
-                    out = job.result()
-                    await call.back_to_two()
+                    out, rtt = await call.attack(_heartbeat_burst, call.channel, snowflake())
                 print(f"[abuse] heartbeat burst: {out}")
                 assert out["pongs"] == BURST and out["in_order"] and not out["closed"], out
                 assert out["after"] == -1, out
@@ -549,10 +550,7 @@ def test_1000_malformed_envelopes_from_a_joined_client_are_each_answered_and_it_
             call = await Call(abuse_janus).start(cl)
             try:
                 with call.window() as w:
-                    job = asyncio.ensure_future(off_loop(_malformed_flood, call.channel, snowflake()))
-                    rtt = await call.responsive_during(job)
-                    out = job.result()
-                    await call.back_to_two()
+                    out, rtt = await call.attack(_malformed_flood, call.channel, snowflake())
                 print(f"[abuse] malformed flood: {out}")
                 assert out["closed"][0] is False, out
                 assert out["answers"] == MALFORMED and out["errors"] == ["invalid message"], out

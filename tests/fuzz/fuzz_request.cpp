@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "common/overloaded.hpp"
 #include "common/json_ref.hpp"
 #include "plugins/gochat-sfu/core/registry.hpp"
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
@@ -28,16 +29,10 @@
 namespace {
 
 using gochat::JsonRef;
+using gochat::Overloaded;
 using namespace gochat::sfu;
 
 constexpr int64_t kAllPerms = (int64_t{1} << 20) | (int64_t{1} << 21) | (int64_t{1} << 22);
-
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 const char* const kCodecs[] = {"opus", "vp8", "vp9", "h264", "pcmu", ""};
 

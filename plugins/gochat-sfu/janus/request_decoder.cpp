@@ -1,6 +1,7 @@
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 
 #include "common/json_ref.hpp"
+#include "common/overloaded.hpp"
 
 #include <cstring>
 #include <optional>
@@ -70,13 +71,6 @@ DecodedRequest decodeRequest(const json_t* body, const json_t* jsep) {
     if (std::optional<DecodedRequest> decoded = decodeNamed(json_string_value(name), body, jsep)) return *decoded;
     return RequestError{};
 }
-
-namespace {
-template <class... Ts>
-struct Overloaded : Ts... { using Ts::operator()...; };
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
-}  // namespace
 
 std::optional<Effects> applyToRegistry(RoomRegistry& rooms, SessionId id, const Request& request, Millis now) {
     return std::visit(

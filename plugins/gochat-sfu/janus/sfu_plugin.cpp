@@ -15,6 +15,7 @@
 #include "plugins/gochat-sfu/janus/sdp_codec.hpp"
 #include "plugins/gochat-sfu/janus/shim.h"
 #include "common/json_ref.hpp"
+#include "common/overloaded.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -38,11 +39,6 @@ constexpr Millis kDeferredKeyframeCheckMs = 100;  // granularity of rate-limited
 Millis monotonicNow() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
-
-template <class... Ts>
-struct Overloaded : Ts... { using Ts::operator()...; };
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;
 
 JsonRef eventJson(const OutEvent& event) {
     JsonRef data = JsonRef::object();
