@@ -101,6 +101,38 @@ def test_late_joiner_hears_both_and_leaver_disappears_for_everyone(gochat_janus)
     run(scenario())
 
 
+def test_leave_followed_at_once_by_a_close_is_still_a_clean_leave(gochat_janus):
+    """A client that sends t 504 and closes its socket in the same breath
+    (a browser's ws.close() without a code) still gets 1000 "leave", the
+    others lose its tracks, and Janus never sees a request for a session
+    that is already gone."""
+    from websockets.frames import Close
+    channel = snowflake()
+    ua, ub = users(2)
+
+    async def scenario():
+        async with Clients() as cl:
+            a = await cl.gochat(ua, tone=440)
+            b = await cl.gochat(ub, tone=660)
+            await wait_all(enter_call(a, channel), enter_call(b, channel))
+            await b.wait_hearing(ua, 440, HEAR_TIMEOUT)
+            log_offset = gochat_janus.log_size()
+            mark = len(b.offers)
+            # 504 and an empty close frame in one write, before any reply
+            await a.ws.send(json.dumps({"op": OP_RTC, "t": 504, "d": {}}))
+            await a.ws.write_close_frame(Close(1005, ""), b"")
+            code, reason = await a.wait_closed(5)
+            assert (code, reason) == (1000, "leave"), f"closed with {code} {reason!r}"
+            await b.changes.wait_until(
+                lambda: len(b.answers) > mark and len(b.answers) == len(b.offers)
+                and stream_of(ua) not in {m.msid_stream for m in remote_lines(b.offers[-1])},
+                10, "B: answered re-offer without A", describe=b.describe)
+            await b.wait_not_hearing(ua, 10)
+            log = gochat_janus.log_since(log_offset)
+            assert "Couldn't find any session" not in log, log[-3000:]
+    run(scenario())
+
+
 # --------------------------------------------------------------- (c)
 
 def test_user_without_speak_is_heard_by_nobody_but_hears_everyone(gochat_janus):

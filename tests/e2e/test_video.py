@@ -570,3 +570,110 @@ def test_camera_turned_off_disappears_from_the_others_offers_and_frames_stop(goc
             await wait_video_stops(b, ua)
             await b.wait_hearing(ua, 440, TIMEOUT)  # audio unaffected
     run(scenario(), timeout=30)
+
+
+# --------------------------------------------------------------- resume
+
+RESUME_KEYFRAME_TIMEOUT = 5.0  # a deadline for the wait, not a measured goal
+
+
+async def send_rtc(c: GoChatClient, t: int, d: dict) -> int:
+    mark = len(c.received)
+    await c.send(OP_RTC, t, d)
+    # an ack, or for 507/508 the broadcast the requester gets too
+    reply = await c.wait_message(lambda m: m.get("op") == OP_RTC and m.get("t") == t and
+                                 isinstance(m.get("d"), dict) and ("ok" in m["d"] or "user" in m["d"]),
+                                 TIMEOUT, since=mark, what=f"t {t} reply")
+    assert reply["d"].get("ok", True) is True, reply
+    return mark
+
+
+async def paused_then_resumed_brings_a_keyframe(viewer: GoChatClient, publisher: GoChatClient,
+                                                pause, resume):
+    """The viewer sees the publisher's camera; `pause()` stops it, `resume()`
+    starts it again. A browser decodes nothing after such a gap until a key
+    frame comes, so one must follow the resume: the aiortc camera sends key
+    frames only when asked (its encoder's automatic interval is 300 s), so
+    a key frame after the resume was requested by the SFU."""
+    stream = stream_of(publisher.user_id)
+    await wait_seeing(viewer, publisher.user_id)
+    # Past the join's own keyframe requests and their 1 s rate limit.
+    first = viewer.peer.keyframes(stream)
+    assert first, "the viewer got a key frame when it started seeing the camera"
+    await pause()
+    await wait_video_stops(viewer, publisher.user_id)
+    before = len(viewer.peer.keyframes(stream))
+    resumed_at = time.monotonic()
+    await resume()
+    await viewer.changes.wait_until(lambda: len(viewer.peer.keyframes(stream)) > before,
+                                    RESUME_KEYFRAME_TIMEOUT, f"{viewer.name}: a key frame after the resume",
+                                    describe=viewer.describe)
+    delay = viewer.peer.keyframes(stream)[before] - resumed_at
+    print(f"[video] key frame {delay * 1000:.0f} ms after the resume request was sent")
+    await wait_seeing(viewer, publisher.user_id)
+
+
+def test_local_unmute_of_a_camera_brings_a_keyframe_to_the_viewer(gochat_janus):
+    """issue: after t 506 muted:true then muted:false, a browser showed no
+    video from the unmuted user (packets, but no key frame)."""
+    channel = snowflake()
+    ua, ub = users(2)
+
+    async def scenario():
+        async with Clients() as cl:
+            a = await web_client(cl, ua, tone=440, camera=True)
+            b = await web_client(cl, ub, tone=660)
+            await asyncio.gather(enter_call(a, channel), enter_call(b, channel))
+            await paused_then_resumed_brings_a_keyframe(
+                b, a,
+                lambda: send_rtc(b, 506, {"user": ua, "muted": True}),
+                lambda: send_rtc(b, 506, {"user": ua, "muted": False}))
+    run(scenario(), timeout=60)
+
+
+def test_undeafen_brings_a_keyframe_from_the_camera_heard_again(gochat_janus):
+    channel = snowflake()
+    ua, ub, um = users(3)
+
+    async def scenario():
+        async with Clients() as cl:
+            a = await web_client(cl, ua, tone=440, camera=True)
+            b = await web_client(cl, ub, tone=660)
+            mod = await web_client(cl, um)
+            await asyncio.gather(enter_call(a, channel), enter_call(b, channel),
+                                 enter_call(mod, channel, MEMBER | tokens.PERM_DEAFEN_MEMBERS))
+            await paused_then_resumed_brings_a_keyframe(
+                b, a,
+                lambda: send_rtc(mod, 508, {"user": ub, "deafened": True}),
+                lambda: send_rtc(mod, 508, {"user": ub, "deafened": False}))
+    run(scenario(), timeout=60)
+
+
+def test_a_subscribers_keyframe_request_reaches_the_publisher(gochat_janus):
+    """A viewer's own PLI for a remote camera line reaches that camera's
+    publisher (aiortc answers a PLI with a key frame)."""
+    channel = snowflake()
+    ua, ub = users(2)
+
+    async def scenario():
+        async with Clients() as cl:
+            a = await web_client(cl, ua, tone=440, camera=True)
+            b = await web_client(cl, ub, tone=660)
+            await asyncio.gather(enter_call(a, channel), enter_call(b, channel))
+            stream = stream_of(ua)
+            await wait_seeing(b, ua)
+            [cam] = camera_lines(b, ua)
+            receiver = b.peer.transceiver(cam.mid).receiver
+            # Twice, more than the SFU's 1 s limit apart: each one is answered.
+            for attempt in range(2):
+                await b.changes.wait_until(
+                    lambda: time.monotonic() - max(b.peer.keyframes(stream), default=0) > 1.2, 5,
+                    "1.2 s since the last key frame")
+                before = len(b.peer.keyframes(stream))
+                media_ssrc = next(iter(receiver._RTCRtpReceiver__remote_streams), None)
+                assert media_ssrc is not None, "the viewer knows the camera line's SSRC"
+                await receiver._send_rtcp_pli(media_ssrc)
+                await b.changes.wait_until(lambda: len(b.peer.keyframes(stream)) > before,
+                                           RESUME_KEYFRAME_TIMEOUT, f"key frame after PLI {attempt + 1}",
+                                           describe=b.describe)
+    run(scenario(), timeout=60)

@@ -318,6 +318,44 @@ void left_event_closes_normally(void**) {
     assert_int_equal(left.close->code, 1000);
 }
 
+void a_leave_queued_behind_a_message_still_reaches_janus_after_the_socket_closed(void**) {
+    Harness h;
+    h.join();
+    Effects first = h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":true}})", kNow);
+    h.session.onClientText(R"({"op":7,"t":506,"d":{"user":5,"muted":true}})", kNow);
+    Effects leave = h.session.onClientText(R"({"op":7,"t":504,"d":{}})", kNow);
+    assert_true(leave.toJanus.empty());
+    assert_true(h.session.leaveRequested());
+    h.session.onSocketClosed();
+    // Only the leave is kept: the mute of another user means nothing now.
+    assert_int_equal(h.session.queuedMessages(), 1);
+    assert_true(h.session.requestInJanus());
+    Effects released = h.reply("ack", stringField(first.toJanus[0], "transaction"));
+    assert_int_equal(released.toJanus.size(), 1);
+    assert_string_equal(
+        released.toJanus[0].dump().c_str(),
+        (std::string(R"({"janus":"message","session_id":100,"handle_id":200,"transaction":")") +
+         stringField(released.toJanus[0], "transaction") + R"(","body":{"request":"leave"}})").c_str());
+    assert_true(released.toClient.empty());
+    assert_true(h.session.requestInJanus());
+    h.reply("ack", stringField(released.toJanus[0], "transaction"));
+    assert_false(h.session.requestInJanus());
+}
+
+void a_socket_closed_without_leave_drops_what_was_queued(void**) {
+    Harness h;
+    h.join();
+    Effects first = h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":true}})", kNow);
+    h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":false}})", kNow);
+    h.session.onSocketClosed();
+    assert_false(h.session.leaveRequested());
+    assert_int_equal(h.session.queuedMessages(), 0);
+    assert_true(h.session.requestInJanus());  // the first is still in Janus
+    Effects settled = h.reply("ack", stringField(first.toJanus[0], "transaction"));
+    assert_true(settled.toJanus.empty());
+    assert_false(h.session.requestInJanus());
+}
+
 void oversize_message_aborts_with_1009(void**) {
     Harness h;
     h.join();
@@ -418,6 +456,8 @@ int main(void) {
         cmocka_unit_test(offers_and_candidates_reach_the_client),
         cmocka_unit_test(left_event_closes_normally),
         cmocka_unit_test(oversize_message_aborts_with_1009),
+        cmocka_unit_test(a_leave_queued_behind_a_message_still_reaches_janus_after_the_socket_closed),
+        cmocka_unit_test(a_socket_closed_without_leave_drops_what_was_queued),
         cmocka_unit_test(messages_reach_janus_one_at_a_time_in_order),
         cmocka_unit_test(an_error_reply_also_releases_the_next_message),
         cmocka_unit_test(queued_requests_are_bounded_by_bytes_too),

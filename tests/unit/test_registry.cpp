@@ -367,6 +367,66 @@ void video_line_ready_requests_a_keyframe(void**) {
     assert_int_equal(keyframes[0].publisher, 1);
 }
 
+// The position of the first effect of type T, or -1.
+template <class T>
+int positionOf(const Effects& effects) {
+    for (size_t i = 0; i < effects.size(); ++i)
+        if (std::holds_alternative<T>(effects[i])) return static_cast<int>(i);
+    return -1;
+}
+
+// Alice publishes audio and video, Bob receives both and answered.
+void callWithAliceCamera(Fixture& f) {
+    Effects aliceJoin = f.join(1, kAlice);
+    f.answerAll(1, offerTo(aliceJoin, 1)->plan, true, true);
+    Effects bobJoin = f.join(2, kBob);
+    Effects follow = f.answerAll(2, offerTo(bobJoin, 2)->plan);
+    f.answerAll(2, offerTo(follow, 2)->plan);
+}
+
+// A browser decodes nothing after a pause until a keyframe comes (aiortc
+// does); the resumed line must get one at once, after its fan-out is set.
+void local_unmute_of_a_camera_requests_a_keyframe_after_the_fanout(void**) {
+    Fixture f;
+    callWithAliceCamera(f);
+    Effects muted = f.registry.muteUserLocally(2, kAlice, true, f.now);
+    assert_true(only<RequestKeyframe>(muted).empty());
+    assert_true(fanoutOf(muted, 1, MediaKind::Video)->targets.empty());
+    Effects unmuted = f.registry.muteUserLocally(2, kAlice, false, f.now);
+    const auto keyframes = only<RequestKeyframe>(unmuted);
+    assert_int_equal(keyframes.size(), 1);
+    assert_int_equal(keyframes[0].publisher, 1);
+    assert_int_equal(fanoutOf(unmuted, 1, MediaKind::Video)->targets.size(), 1);
+    assert_true(positionOf<SetFanout>(unmuted) < positionOf<RequestKeyframe>(unmuted));
+}
+
+void undeafen_requests_a_keyframe_from_every_camera_heard_again(void**) {
+    Fixture f;
+    callWithAliceCamera(f);
+    constexpr int64_t kDeafen = int64_t{1} << 24;
+    Effects carolJoin = f.join(3, kCarol, kVoice | kDeafen);
+    f.answerAll(3, offerTo(carolJoin, 3)->plan);
+    Effects deafened = f.registry.serverDeafen(3, kBob, true, f.now);
+    assert_true(only<RequestKeyframe>(deafened).empty());
+    Effects undeafened = f.registry.serverDeafen(3, kBob, false, f.now);
+    const auto keyframes = only<RequestKeyframe>(undeafened);
+    assert_int_equal(keyframes.size(), 1);
+    assert_int_equal(keyframes[0].publisher, 1);
+}
+
+void audio_only_resume_requests_no_keyframe(void**) {
+    Fixture f;
+    Effects aliceJoin = f.join(1, kAlice);
+    f.answerAll(1, offerTo(aliceJoin, 1)->plan, true, false);  // microphone only
+    Effects bobJoin = f.join(2, kBob);
+    Effects follow = f.answerAll(2, offerTo(bobJoin, 2)->plan);
+    f.answerAll(2, offerTo(follow, 2)->plan);
+    f.registry.muteUserLocally(2, kAlice, true, f.now);
+    Effects unmuted = f.registry.muteUserLocally(2, kAlice, false, f.now);
+    assert_int_equal(fanoutOf(unmuted, 1, MediaKind::Audio)->targets.size(), 1);
+    assert_true(only<RequestKeyframe>(unmuted).empty());
+}
+
 OfferedLine offered(int mindex, MediaKind kind, Direction direction, std::vector<std::pair<std::string, int>> codecs) {
     OfferedLine line;
     line.mindex = mindex;
@@ -562,6 +622,9 @@ int main() {
         cmocka_unit_test(empty_room_disappears_after_ttl),
         cmocka_unit_test(rejoin_within_ttl_keeps_the_room),
         cmocka_unit_test(video_line_ready_requests_a_keyframe),
+        cmocka_unit_test(local_unmute_of_a_camera_requests_a_keyframe_after_the_fanout),
+        cmocka_unit_test(undeafen_requests_a_keyframe_from_every_camera_heard_again),
+        cmocka_unit_test(audio_only_resume_requests_no_keyframe),
         cmocka_unit_test(client_offer_while_our_offer_is_unanswered_is_refused),
         cmocka_unit_test(client_offer_adding_a_camera_is_answered_and_reoffered_to_others),
         cmocka_unit_test(client_offer_with_an_extra_transceiver_keeps_it_idle),

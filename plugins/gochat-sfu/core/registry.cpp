@@ -34,6 +34,18 @@ Line makeLine(int mindex, MediaKind kind) {
     return line;
 }
 
+// Whether `now` lists a line (same subscriber line, same binding) that
+// `before` did not.
+bool gainsTarget(const std::vector<FanoutTarget>* before, const std::vector<FanoutTarget>& now) {
+    for (const FanoutTarget& target : now) {
+        const bool known = before && std::any_of(before->begin(), before->end(), [&](const FanoutTarget& old) {
+                               return old.subscriber == target.subscriber && old.mindex == target.mindex && old.binding == target.binding;
+                           });
+        if (!known) return true;
+    }
+    return false;
+}
+
 void unbind(Line& line) {
     line.source.reset();
     line.trackId.clear();
@@ -162,10 +174,7 @@ Effects RoomRegistry::answer(SessionId session, const std::vector<AnsweredLine>&
                 publicationsChanged = true;
             }
         } else if (line.source) {
-            const bool accepted = receives(reply.direction);
-            if (accepted && !line.ready && line.kind == MediaKind::Video)
-                effects.emplace_back(RequestKeyframe{line.source->publisher});
-            line.ready = accepted;
+            line.ready = receives(reply.direction);
         }
     }
     const bool firstAnswer = !participant->firstAnswerReceived;
@@ -260,8 +269,6 @@ Effects RoomRegistry::clientOffer(SessionId session, const std::vector<OfferedLi
             const Publication* publication = ours.source ? publicationLocked(*room, *ours.source) : nullptr;
             const int pt = offeredPayloadType(ours.codec);
             const bool sending = publication && publication->trackId == ours.trackId && pt >= 0 && receives(line.direction);
-            if (sending && !ours.ready && ours.kind == MediaKind::Video)
-                effects.emplace_back(RequestKeyframe{ours.source->publisher});
             ours.ready = sending;
             if (pt >= 0) ours.payloadType = pt;
             planned.codec = pt >= 0 ? ours.codec : (line.codecs.empty() ? "" : line.codecs.front().first);
@@ -669,10 +676,16 @@ void RoomRegistry::updateFanoutsLocked(Room& room, Effects& effects) {
     }
     for (const auto& [key, targets] : fresh) {
         auto applied = room.appliedFanouts.find(key);
-        if (applied == room.appliedFanouts.end() || applied->second != targets) {
-            const Publication* publication = publicationLocked(room, key);
-            effects.emplace_back(SetFanout{key.publisher, key.kind, targets, publication ? publication->payloadType : 0});
-        }
+        if (applied != room.appliedFanouts.end() && applied->second == targets) continue;
+        const Publication* publication = publicationLocked(room, key);
+        effects.emplace_back(SetFanout{key.publisher, key.kind, targets, publication ? publication->payloadType : 0});
+        // A video line that starts (or resumes) receiving a publication
+        // joins mid-stream: its decoder needs a keyframe now. This covers a
+        // newly answered line, a rebound one, an undeafen and a local
+        // unmute alike (docs/architecture.md, Keyframes). The request follows
+        // the SetFanout so the keyframe is forwarded to the new line.
+        if (key.kind == MediaKind::Video && gainsTarget(applied == room.appliedFanouts.end() ? nullptr : &applied->second, targets))
+            effects.emplace_back(RequestKeyframe{key.publisher});
     }
     for (const auto& [key, targets] : room.appliedFanouts)
         if (!fresh.count(key)) effects.emplace_back(SetFanout{key.publisher, key.kind, {}, 0});

@@ -58,7 +58,7 @@ def install_aiortc_patches(client_ip: str = netns.CLIENT_IP):
 
     original_route_rtp = rtcdtlstransport.RtpRouter.route_rtp
 
-    def route_rtp(self, packet):
+    def route_by_mid(self, packet):
         mid = packet.extensions.mid
         if mid is not None:
             receiver = self.mid_table.get(mid)
@@ -69,6 +69,12 @@ def install_aiortc_patches(client_ip: str = netns.CLIENT_IP):
                 _reset_receiver_buffers(receiver)
             return receiver
         return original_route_rtp(self, packet)
+
+    def route_rtp(self, packet):
+        receiver = route_by_mid(self, packet)
+        if receiver is not None:
+            _note_vp8_keyframe(receiver, packet)
+        return receiver
 
     rtcdtlstransport.RtpRouter.route_rtp = route_rtp
 
@@ -81,6 +87,49 @@ def install_aiortc_patches(client_ip: str = netns.CLIENT_IP):
         await original_handle_rtcp(self, packet)
 
     rtcrtpreceiver.RTCRtpReceiver._handle_rtcp_packet = handle_rtcp
+
+
+def vp8_starts_keyframe(payload: bytes) -> bool:
+    """Whether an RTP payload is the first packet of a VP8 key frame: the
+    payload descriptor (RFC 7741 4.2) has S=1 and partition index 0, and the
+    VP8 payload header after it has the inverse key frame bit P=0 (4.3)."""
+    if len(payload) < 1:
+        return False
+    first = payload[0]
+    start, partition = bool(first & 0x10), first & 0x07
+    offset = 1
+    if first & 0x80:  # X: extension byte follows
+        if len(payload) < 2:
+            return False
+        ext = payload[1]
+        offset = 2
+        if ext & 0x80:  # I: picture id, 7 or 15 bits
+            if len(payload) <= offset:
+                return False
+            offset += 2 if payload[offset] & 0x80 else 1
+        if ext & 0x40:  # L: TL0PICIDX
+            offset += 1
+        if ext & 0x30:  # T or K: TID/Y/KEYIDX
+            offset += 1
+    if not start or partition != 0 or len(payload) <= offset:
+        return False
+    return (payload[offset] & 0x01) == 0
+
+
+def _note_vp8_keyframe(receiver, packet):
+    """Remembers when each VP8 key frame reached a video receiver (aiortc
+    decodes inter frames without one, so frames decoded prove nothing about
+    what a browser would show)."""
+    if getattr(receiver, "_RTCRtpReceiver__kind", None) != "video":
+        return
+    codec = getattr(receiver, "_RTCRtpReceiver__codecs", {}).get(packet.payload_type)
+    if codec is None or codec.mimeType.lower() != "video/vp8":
+        return
+    if vp8_starts_keyframe(packet.payload):
+        times = getattr(receiver, "_e2e_keyframes", None)
+        if times is None:
+            times = receiver._e2e_keyframes = []
+        times.append(time.monotonic())
 
 
 def _reset_receiver_buffers(receiver):
@@ -433,6 +482,15 @@ class RtcPeer:
                by_mid: bool = False) -> bool:
         _, rms = self.measure(stream, seconds, by_mid)
         return rms <= max_rms
+
+    def keyframes(self, stream: str):
+        """Arrival times (time.monotonic) of the VP8 key frames received on
+        the video lines `stream` owns (see mid_owner)."""
+        times = []
+        for t in self.pc.getTransceivers():
+            if t.kind == "video" and t.mid is not None and self.mid_owner.get(t.mid) == stream:
+                times.extend(getattr(t.receiver, "_e2e_keyframes", []))
+        return sorted(times)
 
     def describe_audio(self) -> str:
         parts = []

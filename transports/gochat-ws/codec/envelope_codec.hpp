@@ -27,6 +27,7 @@ inline constexpr int64_t kEventJoin = 500;
 inline constexpr int64_t kEventOffer = 501;
 inline constexpr int64_t kEventAnswer = 502;
 inline constexpr int64_t kEventCandidate = 503;
+inline constexpr int64_t kEventLeave = 504;
 
 // Stable error strings (PROTOCOL.md 3.1, 3.7).
 inline constexpr std::string_view kErrorInvalidMessage = "invalid message";

@@ -70,7 +70,19 @@ void SignalSession::handleClientMessage(ClientMessage message, Effects& effects)
         }
         return;
     }
+    if (message.t == kEventLeave && message.kind == ClientMessage::Kind::PluginMessage) leaveRequested_ = true;
     dispatchToJanus(std::move(message), effects);
+}
+
+void SignalSession::onSocketClosed() {
+    std::optional<ClientMessage> leave;
+    for (ClientMessage& queued : queuedMessages_)
+        if (queued.t == kEventLeave && queued.kind == ClientMessage::Kind::PluginMessage) leave = std::move(queued);
+    phase_ = Phase::Closing;
+    queuedBeforeAttach_.clear();
+    queuedMessages_.clear();
+    queuedBytes_ = 0;
+    if (leave) queuedMessages_.push_back(std::move(*leave));
 }
 
 void SignalSession::dispatchToJanus(ClientMessage message, Effects& effects) {
@@ -120,7 +132,8 @@ void SignalSession::submitMessage(ClientMessage message, Effects& effects) {
 void SignalSession::settleMessage(const std::string& transaction, Effects& effects) {
     if (transaction.empty() || transaction != messageInJanus_) return;
     messageInJanus_.clear();
-    if (queuedMessages_.empty() || phase_ != Phase::Ready) return;
+    // Also while closing: only a leave can still be queued then.
+    if (queuedMessages_.empty() || handleId_ == 0) return;
     ClientMessage next = std::move(queuedMessages_.front());
     queuedMessages_.pop_front();
     queuedBytes_ -= next.textBytes;
@@ -129,8 +142,17 @@ void SignalSession::settleMessage(const std::string& transaction, Effects& effec
 
 Effects SignalSession::onJanus(const json_t* message) {
     Effects effects;
-    if (phase_ == Phase::Closing) return effects;
     JanusReply reply = decodeJanus(message);
+    if (phase_ == Phase::Closing) {
+        // Nothing reaches the client any more; the reply to the message in
+        // Janus still releases a queued leave.
+        if (reply.kind == JanusReply::Kind::Ack || reply.kind == JanusReply::Kind::Error ||
+            reply.kind == JanusReply::Kind::PluginEvent) {
+            forget(reply.transaction);
+            settleMessage(reply.transaction, effects);
+        }
+        return effects;
+    }
     switch (reply.kind) {
         case JanusReply::Kind::Success: {
             auto pending = forget(reply.transaction);
@@ -294,6 +316,8 @@ void SignalSession::closeWith(int code, std::string_view reason, Effects& effect
     if (phase_ == Phase::Closing) return;
     phase_ = Phase::Closing;
     queuedBeforeAttach_.clear();
+    queuedMessages_.clear();
+    queuedBytes_ = 0;
     effects.close = sanitizeClose(code, reason);
 }
 

@@ -66,13 +66,24 @@ public:
     void onSessionCreated(uint64_t sessionId);
     Effects onSessionOver(uint64_t sessionId, bool timeout, bool claimed);
     void onSessionClaimed(uint64_t sessionId);
+    // The client closed its socket. Queued messages are dropped, except a
+    // leave (t 504) it sent before closing: that one still reaches the
+    // plugin, after the message already in Janus.
+    void onSocketClosed();
 
     bool joined() const { return joined_; }
     bool joinRequested() const { return joinRequested_; }
+    // The client sent t 504: whatever ends the socket now, it ends as a leave.
+    bool leaveRequested() const { return leaveRequested_; }
     bool closing() const { return phase_ == Phase::Closing; }
     uint64_t sessionId() const { return sessionId_; }
     uint64_t handleId() const { return handleId_; }
     size_t pendingTransactions() const { return transactions_.size(); }
+    // A client message is still on its way to the plugin (in Janus or
+    // queued behind the one that is). A closed socket keeps its Janus
+    // session until this turns false, so Janus never receives a request for
+    // a session that is already gone (docs/architecture-transport.md).
+    bool requestInJanus() const { return !messageInJanus_.empty() || !queuedMessages_.empty(); }
     size_t queuedMessages() const { return queuedMessages_.size(); }
 
 private:
@@ -104,6 +115,7 @@ private:
     Phase phase_ = Phase::CreatingSession;
     bool joinRequested_ = false;
     bool joined_ = false;
+    bool leaveRequested_ = false;
     uint64_t sessionId_ = 0;
     uint64_t handleId_ = 0;
     uint64_t nextTransaction_ = 1;

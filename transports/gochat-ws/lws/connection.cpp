@@ -12,6 +12,7 @@ Connection::Connection(uint64_t connectionId, struct lws* socket, std::string pl
       assembler(maxMessageSize) {
     joinTimer.owner = this;
     keepaliveTimer.owner = this;
+    lingerTimer.owner = this;
 }
 
 bool Connection::deliver(InboxItem item) {

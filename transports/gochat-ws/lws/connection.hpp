@@ -82,6 +82,7 @@ public:
     std::optional<CloseRequest> closeAfterFlush;
     ConnectionTimer joinTimer;
     ConnectionTimer keepaliveTimer;
+    ConnectionTimer lingerTimer;  // bounds the wait of a closed socket for Janus
 
 private:
     std::mutex mutex_;  // leaf: guards dead_ and inbox_

@@ -31,6 +31,10 @@ constexpr size_t kOutboundFactor = 16;
 // this many seconds even if the close frame cannot be written.
 constexpr int kCloseGraceSeconds = 5;
 
+// How long a closed socket's Janus session waits for the client's last
+// message to reach the plugin (an ack normally takes a millisecond).
+constexpr lws_usec_t kLingerMs = 2000;
+
 struct SocketSlot {
     Connection* connection;
 };
@@ -168,8 +172,11 @@ void WsServer::stop() {
     for (auto& entry : registry_) leftovers.push_back(entry.second);
     for (auto& connection : leftovers) {
         connection->wsi = nullptr;
-        teardown(*connection);
+        teardown(*connection, false);
     }
+    leftovers.clear();
+    for (auto& entry : lingering_) leftovers.push_back(entry.second);
+    for (auto& connection : leftovers) releaseJanusSession(*connection);
 }
 
 void WsServer::wake() {
@@ -202,6 +209,17 @@ int WsServer::callback(struct lws* wsi, enum lws_callback_reasons reason, void* 
                 return server->onWriteable(*slot->connection);
             case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
                 if (server) server->onWakeup();
+                return 0;
+            case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+                // A client that sends t 504 and closes at once: answer its
+                // close with ours, 1000 "leave", rather than echo its own
+                // (a browser's ws.close() carries no code: 1005).
+                if (slot && slot->connection && slot->connection->session.leaveRequested()) {
+                    static char kLeave[] = "leave";
+                    lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, reinterpret_cast<unsigned char*>(kLeave),
+                                     sizeof(kLeave) - 1);
+                    return -1;
+                }
                 return 0;
             case LWS_CALLBACK_CLOSED:
                 if (slot && slot->connection) {
@@ -342,28 +360,33 @@ int WsServer::onWriteable(Connection& connection) {
 void WsServer::onWakeup() {
     // Copy first: applying effects may not invalidate the iteration.
     std::vector<std::shared_ptr<Connection>> open;
-    open.reserve(registry_.size());
+    open.reserve(registry_.size() + lingering_.size());
     for (auto& entry : registry_) open.push_back(entry.second);
-    for (auto& connection : open) {
-        for (InboxItem& item : connection->takeInbox()) {
-            if (!connection->wsi) break;
-            SignalSession& session = connection->session;
-            switch (item.kind) {
-                case InboxItem::Kind::JanusMessage:
-                    apply(*connection, session.onJanus(item.message.get()));
-                    break;
-                case InboxItem::Kind::SessionCreated:
-                    session.onSessionCreated(item.sessionId);
-                    break;
-                case InboxItem::Kind::SessionOver:
-                    apply(*connection, session.onSessionOver(item.sessionId, item.timeout, item.claimed));
-                    break;
-                case InboxItem::Kind::SessionClaimed:
-                    session.onSessionClaimed(item.sessionId);
-                    break;
-            }
+    for (auto& entry : lingering_) open.push_back(entry.second);
+    for (auto& connection : open) processInbox(*connection);
+}
+
+void WsServer::processInbox(Connection& connection) {
+    const bool lingering = !connection.wsi;
+    for (InboxItem& item : connection.takeInbox()) {
+        if (!connection.wsi && !lingering) break;
+        SignalSession& session = connection.session;
+        switch (item.kind) {
+            case InboxItem::Kind::JanusMessage:
+                apply(connection, session.onJanus(item.message.get()));
+                break;
+            case InboxItem::Kind::SessionCreated:
+                session.onSessionCreated(item.sessionId);
+                break;
+            case InboxItem::Kind::SessionOver:
+                apply(connection, session.onSessionOver(item.sessionId, item.timeout, item.claimed));
+                break;
+            case InboxItem::Kind::SessionClaimed:
+                session.onSessionClaimed(item.sessionId);
+                break;
         }
     }
+    if (lingering && !connection.session.requestInJanus()) releaseJanusSession(connection);
 }
 
 void WsServer::destroyOrphanSession(janus_transport_session* ts, uint64_t sessionId) {
@@ -373,13 +396,17 @@ void WsServer::destroyOrphanSession(janus_transport_session* ts, uint64_t sessio
 
 bool WsServer::apply(Connection& connection, Effects effects) {
     for (const LogLine& line : effects.log) logLine(line.level, connection.id, line.text);
+    // A lingering connection (socket closed, Janus session kept) still
+    // submits the message it was waiting to send.
+    if (connection.ts && !janusGone_) {
+        for (JsonRef& request : effects.toJanus) {
+            // The core takes ownership of the request; no lock is held here, so
+            // a send_message it triggers at once cannot deadlock.
+            gateway_->incoming_request(self_, connection.ts, nullptr, FALSE, request.release(), nullptr);
+        }
+    }
     if (!connection.wsi) return false;
     for (const std::string& frame : effects.toClient) enqueue(connection, frame);
-    for (JsonRef& request : effects.toJanus) {
-        // The core takes ownership of the request; no lock is held here, so
-        // a send_message it triggers at once cannot deadlock.
-        gateway_->incoming_request(self_, connection.ts, nullptr, FALSE, request.release(), nullptr);
-    }
     if (effects.close && !connection.closeAfterFlush) {
         logLine(LogLevel::Verbose, connection.id,
                 "closing with " + std::to_string(effects.close->code) + " (" + effects.close->reason + ")");
@@ -433,7 +460,7 @@ void WsServer::onKeepaliveTimer(lws_sorted_usec_list_t* sul) {
     timer->server->apply(connection, connection.session.onKeepaliveDue());
 }
 
-void WsServer::teardown(Connection& connection) {
+void WsServer::teardown(Connection& connection, bool mayLinger) {
     // Keeps the object alive until the end, whatever Janus frees meanwhile.
     std::shared_ptr<Connection> keep;
     auto found = registry_.find(&connection);
@@ -441,9 +468,6 @@ void WsServer::teardown(Connection& connection) {
         keep = std::move(found->second);
         registry_.erase(found);
     }
-    // 1. Mark dead under the leaf mutex: send_message drops from now on.
-    std::vector<InboxItem> dropped = connection.markDead();
-    dropped.clear();
     if (context_) {
         lws_sul_cancel(&connection.joinTimer.sul);
         lws_sul_cancel(&connection.keepaliveTimer.sul);
@@ -452,6 +476,29 @@ void WsServer::teardown(Connection& connection) {
     connection.dropOutbound();
     JANUS_LOG(LOG_VERB, "[gochat.ws] #%" PRIu64 ": socket closed (%zu open)\n", connection.id,
               registry_.size());
+    connection.session.onSocketClosed();
+    if (mayLinger && !stopping_ && keep && connection.ts && !janusGone_ && context_ &&
+        connection.session.requestInJanus()) {
+        lingering_.emplace(&connection, std::move(keep));
+        connection.lingerTimer.server = this;
+        lws_sul_schedule(context_, 0, &connection.lingerTimer.sul, &WsServer::onLingerTimer,
+                         kLingerMs * LWS_US_PER_MS);
+        return;
+    }
+    releaseJanusSession(connection);
+}
+
+void WsServer::releaseJanusSession(Connection& connection) {
+    std::shared_ptr<Connection> keep;
+    auto found = lingering_.find(&connection);
+    if (found != lingering_.end()) {
+        keep = std::move(found->second);
+        lingering_.erase(found);
+        if (context_) lws_sul_cancel(&connection.lingerTimer.sul);
+    }
+    // 1. Mark dead under the leaf mutex: send_message drops from now on.
+    std::vector<InboxItem> dropped = connection.markDead();
+    dropped.clear();
     janus_transport_session* ts = std::exchange(connection.ts, nullptr);
     if (!ts || janusGone_) return;
     // 2. With no lock held: the core destroys the Janus session, and the
@@ -459,6 +506,12 @@ void WsServer::teardown(Connection& connection) {
     gateway_->transport_gone(self_, ts);
     // 3. Drop our reference; the ConnectionBox goes with the last one.
     janus_transport_session_destroy(ts);
+}
+
+void WsServer::onLingerTimer(lws_sorted_usec_list_t* sul) {
+    auto* timer = reinterpret_cast<ConnectionTimer*>(sul);
+    logLine(LogLevel::Verbose, timer->owner->id, "Janus did not answer the last message in time");
+    timer->server->releaseJanusSession(*timer->owner);
 }
 
 }  // namespace gochat::ws

@@ -49,7 +49,15 @@ private:
     int onReceive(Connection& connection, const void* in, size_t len);
     int onWriteable(Connection& connection);
     void onWakeup();
-    void teardown(Connection& connection);
+    // The socket is gone. Its Janus session goes too, at once or, while a
+    // client message is still on its way to the plugin, once it arrived
+    // (bounded by kLingerMs): Janus then never gets a request for a session
+    // already destroyed, and a leave sent just before closing still counts.
+    void teardown(Connection& connection, bool mayLinger = true);
+    // Drops the Janus session of a closed socket (transport_gone).
+    void releaseJanusSession(Connection& connection);
+    void processInbox(Connection& connection);
+    static void onLingerTimer(lws_sorted_usec_list_t* sul);
     bool acceptsUpgrade(struct lws* wsi) const;
     // A plain HTTP request: a demo file (GET/HEAD) or 404/405.
     int serveHttp(struct lws* wsi, const char* uri) const;
@@ -78,6 +86,9 @@ private:
     bool janusGone_ = false;  // set only when destroyed without stop()
     // Service thread only: the sockets that are open now.
     std::unordered_map<Connection*, std::shared_ptr<Connection>> registry_;
+    // Service thread only: closed sockets whose last message is still on
+    // its way to the plugin (see teardown).
+    std::unordered_map<Connection*, std::shared_ptr<Connection>> lingering_;
     uint64_t nextConnectionId_ = 1;
 };
 
