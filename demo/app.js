@@ -26,6 +26,8 @@ const demo = {
   muted: false,
   joined: false,
   participants: new Map(), // userId -> {speaking, serverMuted, deafened, tracks:Set}
+  locallyMuted: new Set(), // userIds this page asked not to receive (t 506)
+  canDeafen: false,        // the token's perms carry Deafen Members or Administrator
   pendingCandidates: [],   // server candidates that came before its offer
   offerChain: Promise.resolve(),
   pings: new Map(),        // nonce -> sent time
@@ -66,11 +68,27 @@ function send(t, d) {
 
 // The token's user_id claim as an exact decimal string (display only; the
 // SFU checks the token). Read from the raw JSON text for the same reason.
+function claimsText(token) {
+  const part = token.replace(/^bearer\s+/i, '').split('.')[1];
+  return atob(part.replace(/-/g, '+').replace(/_/g, '/'));
+}
+
+// Whether the token grants Deafen Members (bit 24) or Administrator (bit
+// 26), the default bits (docs/tokens.md); display only: the SFU decides.
+function canDeafenFromToken(token) {
+  try {
+    const match = claimsText(token).match(/"perms"\s*:\s*(\d+)/);
+    if (!match) return false;
+    const perms = BigInt(match[1]);
+    return ((perms >> 24n) & 1n) === 1n || ((perms >> 26n) & 1n) === 1n;
+  } catch {
+    return false;
+  }
+}
+
 function userIdFromToken(token) {
   try {
-    const part = token.replace(/^bearer\s+/i, '').split('.')[1];
-    const json = atob(part.replace(/-/g, '+').replace(/_/g, '/'));
-    const match = json.match(/"user_id"\s*:\s*"?(-?\d+)/);
+    const match = claimsText(token).match(/"user_id"\s*:\s*"?(-?\d+)/);
     return match ? match[1] : null;
   } catch {
     return null;
@@ -122,10 +140,41 @@ function renderParticipants() {
       badge.textContent = text;
       item.append(badge);
     }
+    if (userId !== demo.selfId && demo.joined) item.append(...participantActions(userId, p));
     list.append(item);
     const tile = $(`user-${userId}`);
     if (tile) tile.classList.toggle('speaking', p.speaking);
   }
+}
+
+// Buttons next to another participant: stop receiving them here only
+// (t 506: their audio and video stop for this page, nobody else is told),
+// and, for a moderator, deafen them for the whole room (t 508).
+function participantActions(userId, p) {
+  const buttons = [];
+  const local = document.createElement('button');
+  local.type = 'button';
+  local.className = 'small';
+  const muted = demo.locallyMuted.has(userId);
+  local.textContent = muted ? 'Unmute for me' : 'Mute for me';
+  local.setAttribute('aria-pressed', String(muted));
+  local.addEventListener('click', () => {
+    const on = !demo.locallyMuted.has(userId);
+    if (on) demo.locallyMuted.add(userId);
+    else demo.locallyMuted.delete(userId);
+    send(506, `{"user":${userId},"muted":${on}}`);
+    renderParticipants();
+  });
+  buttons.push(local);
+  if (demo.canDeafen) {
+    const deafen = document.createElement('button');
+    deafen.type = 'button';
+    deafen.className = 'small';
+    deafen.textContent = p.deafened ? 'Undeafen' : 'Deafen';
+    deafen.addEventListener('click', () => send(508, `{"user":${userId},"deafened":${!p.deafened}}`));
+    buttons.push(deafen);
+  }
+  return buttons;
 }
 
 // One tile per user, id "user-<id>" like the SFU's MSID stream id: a video
@@ -398,6 +447,7 @@ async function join(event) {
   }
   $('join').disabled = true;
   demo.selfId = userIdFromToken(token) || 'me';
+  demo.canDeafen = canDeafenFromToken(token);
   try {
     // The microphone is on from the start of the call.
     const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
@@ -494,6 +544,7 @@ function cleanup(status) {
   });
   demo.pings.clear();
   demo.participants.clear();
+  demo.locallyMuted.clear();
   $('tiles').replaceChildren();
   renderParticipants();
   $('join').disabled = false;
