@@ -78,7 +78,7 @@ void benchRoomChurn(size_t roomSize) {
             offers += settle(registry, registry.tick(now), now);
         }
         for (size_t i = 0; i < roomSize; ++i) {
-            offers += settle(registry, registry.leave(round * 1000 + i + 1, DepartureReason::Disconnected, now), now);
+            offers += settle(registry, registry.leave(round * 1000 + i + 1, LeaveReason::Disconnected, now), now);
             ++now;
             offers += settle(registry, registry.tick(now), now);
         }

@@ -23,6 +23,7 @@
 #include "common/overloaded.hpp"
 #include "common/json_ref.hpp"
 #include "plugins/gochat-sfu/core/registry.hpp"
+#include "plugins/gochat-sfu/janus/wire_events.hpp"
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 #include "tests/fuzz/fuzz_check.hpp"
 
@@ -69,7 +70,7 @@ Effects dispatch(RoomRegistry& rooms, SessionId id, const json_t* body, const Re
     return std::visit(
         Overloaded{
             [&](const request::Join& r) {
-                if (rooms.isJoined(id)) return RoomRegistry::requestError(id, 500, "invalid message");
+                if (rooms.isJoined(id)) return RoomRegistry::refuseRequest(id, RequestKind::Join, Refusal::InvalidMessage);
                 JoinRequest join;
                 join.session = id;
                 join.channel = r.channel;
@@ -88,8 +89,8 @@ Effects dispatch(RoomRegistry& rooms, SessionId id, const json_t* body, const Re
             [&](const request::Offer& r) { return rooms.clientOffer(id, offeredLinesOf(r.sdp), r.sdp, now); },
             [&](const request::Answer& r) { return rooms.answer(id, answeredLinesOf(r.sdp), now); },
             [&](const request::SpeakingReport& r) { return rooms.setSpeaking(id, r.speaking); },
-            // The rest goes through the adapter's own table.
-            [&](const auto&) { return *applyToRegistry(rooms, id, request, now); },
+            // The rest goes through the adapter's own overloads.
+            [&](const auto& r) { return applyToRegistry(rooms, id, r, now); },
         },
         request);
 }
@@ -100,13 +101,13 @@ const Request* decodeChecked(const json_t* body, const json_t* jsep, DecodedRequ
     decoded = decodeRequest(body, jsep);
     if (body) FUZZ_CHECK(JsonRef::share(const_cast<json_t*>(body)).dump() == before);  // read-only
     if (const RequestError* error = std::get_if<RequestError>(&decoded)) {
-        FUZZ_CHECK(error->error != nullptr);
-        FUZZ_CHECK(error->t == 0 || (error->t >= 500 && error->t <= 512));
+        const int t = envelopeTypeOf(error->request);
+        FUZZ_CHECK(t == 0 || (t >= 500 && t <= 512));
         return nullptr;
     }
     const Request* request = std::get_if<Request>(&decoded);
     FUZZ_CHECK(request != nullptr);
-    const int t = envelopeTypeOf(*request);
+    const int t = envelopeTypeOf(kindOf(*request));
     FUZZ_CHECK(t == 0 || (t >= 500 && t <= 512));
     return request;
 }
@@ -139,11 +140,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (request) {
             // The adapter answers "not joined" to anything but a join before join.
             if (std::holds_alternative<request::Join>(*request) || rooms.isJoined(id)) {
-                dispatch(rooms, id, body, *request, now);
+                for (const WireEvent& event : wireEventsOf(dispatch(rooms, id, body, *request, now)))
+                    FUZZ_CHECK(event.t == 0 || (event.t >= 500 && event.t <= 514));
             }
         }
         if (json_is_object(body) && json_object_get(body, "disconnect")) {
-            rooms.leave(id, DepartureReason::Disconnected, now);
+            rooms.leave(id, LeaveReason::Disconnected, now);
         }
         rooms.tick(now);
         if (json_is_object(body) && json_object_get(body, "wait")) {
@@ -152,7 +154,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         FUZZ_CHECK(rooms.participantCount() <= 4);
     }
-    for (SessionId id = 1; id <= 4; ++id) rooms.leave(id, DepartureReason::Disconnected, now);
+    for (SessionId id = 1; id <= 4; ++id) rooms.leave(id, LeaveReason::Disconnected, now);
     rooms.tick(now + 60000);
     FUZZ_CHECK(rooms.participantCount() == 0);
     FUZZ_CHECK(rooms.roomCount() == 0);

@@ -2,7 +2,10 @@
 // event against each permission, the administrator override, broadcasts,
 // what persists, and the speaking state muted users never show.
 #include "plugins/gochat-sfu/core/registry.hpp"
+#include "plugins/gochat-sfu/janus/wire_events.hpp"
 #include "tests/unit/cmocka.hpp"
+
+#include <deque>
 
 #include <functional>
 #include <initializer_list>
@@ -24,15 +27,18 @@ constexpr int64_t kAdmin = int64_t{1} << 26;
 constexpr SessionId kModSession = 1;
 constexpr SessionId kBobSession = 2;
 
-const OutEvent* findEvent(const Effects& effects, SessionId to, const std::string& name) {
-    for (const Effect& effect : effects)
-        if (const OutEvent* event = std::get_if<OutEvent>(&effect))
-            if (event->to == to && event->name == name) return event;
+// What the participants would be told (the adapter's wire table). Kept for
+// the whole test run, so several results can be compared at once.
+const WireEvent* findEvent(const Effects& effects, SessionId to, const std::string& name) {
+    static std::deque<std::vector<WireEvent>> kept;
+    kept.push_back(wireEventsOf(effects));
+    for (const WireEvent& event : kept.back())
+        if (event.to == to && event.name == name) return &event;
     return nullptr;
 }
 
 template <class T>
-T field(const OutEvent& event, const std::string& key) {
+T field(const WireEvent& event, const std::string& key) {
     for (const auto& [name, value] : event.fields)
         if (name == key) return std::get<T>(value);
     fail_msg("event %s has no field %s", event.name.c_str(), key.c_str());
@@ -112,7 +118,7 @@ void each_privileged_event_without_its_permission_is_forbidden_and_changes_nothi
             if (other == event.needed) continue;
             Room2 room(other);
             const Effects effects = event.act(room);
-            const OutEvent* error = findEvent(effects, kModSession, "error");
+            const WireEvent* error = findEvent(effects, kModSession, "error");
             assert_non_null(error);
             assert_int_equal(error->t, event.t);
             assert_string_equal(field<std::string>(*error, "error").c_str(), "forbidden");
@@ -136,7 +142,7 @@ void server_mute_is_broadcast_and_stops_forwarding_for_everyone(void**) {
     Room2 room(kMute);
     const Effects effects = room.registry.serverMute(kModSession, kBob, true, room.now);
     for (SessionId to : {kModSession, kBobSession}) {
-        const OutEvent* notice = findEvent(effects, to, "server_muted");
+        const WireEvent* notice = findEvent(effects, to, "server_muted");
         assert_non_null(notice);
         assert_int_equal(notice->t, 507);
         assert_int_equal(field<int64_t>(*notice, "user"), kBob);
@@ -153,7 +159,7 @@ void server_mute_is_broadcast_and_stops_forwarding_for_everyone(void**) {
 void server_mute_survives_the_targets_reconnect(void**) {
     Room2 room(kMute);
     room.registry.serverMute(kModSession, kBob, true, room.now);
-    room.registry.leave(kBobSession, DepartureReason::Disconnected, room.now);
+    room.registry.leave(kBobSession, LeaveReason::Disconnected, room.now);
     room.settle(3, room.join(3, kBob, kVoice));
     room.tickAndSettle();
     // Bob's new session publishes, but the mute held: only lifting it makes
@@ -195,7 +201,7 @@ void local_mute_affects_only_the_requester(void**) {
 void kick_tells_and_disconnects_the_target(void**) {
     Room2 room(kMove);
     const Effects effects = room.registry.kick(kModSession, kBob, room.now);
-    const OutEvent* notice = findEvent(effects, kBobSession, "kicked");
+    const WireEvent* notice = findEvent(effects, kBobSession, "kicked");
     assert_non_null(notice);
     assert_int_equal(notice->t, 510);
     assert_string_equal(field<std::string>(*notice, "error").c_str(), "kicked");
@@ -215,7 +221,7 @@ void kick_or_move_of_absent_user_is_not_found(void**) {
 void move_tells_the_target_its_new_channel(void**) {
     Room2 room(kMove);
     const Effects effects = room.registry.move(kModSession, kBob, 777, room.now);
-    const OutEvent* notice = findEvent(effects, kBobSession, "moved");
+    const WireEvent* notice = findEvent(effects, kBobSession, "moved");
     assert_non_null(notice);
     assert_int_equal(field<int64_t>(*notice, "channel"), 777);
     assert_false(room.registry.isJoined(kBobSession));
@@ -226,7 +232,7 @@ void block_ejects_refuses_rejoin_and_outlives_the_room(void**) {
     const Effects effects = room.registry.block(kModSession, kBob, true, room.now);
     assert_non_null(findEvent(effects, kBobSession, "blocked"));
     assert_non_null(findEvent(effects, kModSession, "block_changed"));
-    room.registry.leave(kModSession, DepartureReason::Disconnected, room.now);
+    room.registry.leave(kModSession, LeaveReason::Disconnected, room.now);
     room.registry.tick(room.now += 60'000);  // the room expires...
     assert_int_equal(room.registry.roomCount(), 0);
     const Effects rejoin = room.join(5, kBob, kVoice);  // ...the block does not
@@ -246,7 +252,7 @@ void unblock_lets_the_user_back(void**) {
 void speaking_is_announced_to_others_as_a_string_id(void**) {
     Room2 room(0);
     const Effects effects = room.registry.setSpeaking(kBobSession, true);
-    const OutEvent* notice = findEvent(effects, kModSession, "speaking");
+    const WireEvent* notice = findEvent(effects, kModSession, "speaking");
     assert_non_null(notice);
     assert_int_equal(notice->t, 514);
     assert_string_equal(field<std::string>(*notice, "user_id").c_str(), "2222222222222222222");
@@ -259,7 +265,7 @@ void muted_users_are_never_speaking_and_unmuting_shows_them_again(void**) {
     Room2 room(kMute);
     room.registry.setSpeaking(kBobSession, true);
     const Effects muted = room.registry.serverMute(kModSession, kBob, true, room.now);
-    const OutEvent* stop = findEvent(muted, kModSession, "speaking");
+    const WireEvent* stop = findEvent(muted, kModSession, "speaking");
     assert_non_null(stop);
     assert_false(field<bool>(*stop, "speaking"));
     assert_true(room.registry.setSpeaking(kBobSession, true).empty());
@@ -273,7 +279,7 @@ void newcomer_learns_who_is_already_speaking(void**) {
     Room2 room(0);
     room.registry.setSpeaking(kBobSession, true);
     const Effects effects = room.join(3, 3333333333333333333, kVoice);
-    const OutEvent* notice = findEvent(effects, 3, "speaking");
+    const WireEvent* notice = findEvent(effects, 3, "speaking");
     assert_non_null(notice);
     assert_string_equal(field<std::string>(*notice, "user_id").c_str(), "2222222222222222222");
     assert_true(field<bool>(*notice, "speaking"));

@@ -2,7 +2,10 @@
 // client needs, who forwards to whom, departures, line reuse and timers.
 // Time is injected: no test sleeps.
 #include "plugins/gochat-sfu/core/registry.hpp"
+#include "plugins/gochat-sfu/janus/wire_events.hpp"
 #include "tests/unit/cmocka.hpp"
+
+#include <deque>
 
 #include <algorithm>
 #include <string>
@@ -29,14 +32,17 @@ std::vector<T> only(const Effects& effects) {
     return out;
 }
 
-const OutEvent* findEvent(const Effects& effects, SessionId to, const std::string& name) {
-    for (const Effect& effect : effects)
-        if (const OutEvent* event = std::get_if<OutEvent>(&effect))
-            if (event->to == to && event->name == name) return event;
+// What the participants would be told (the adapter's wire table). Kept for
+// the whole test run, so several results can be compared at once.
+const WireEvent* findEvent(const Effects& effects, SessionId to, const std::string& name) {
+    static std::deque<std::vector<WireEvent>> kept;
+    kept.push_back(wireEventsOf(effects));
+    for (const WireEvent& event : kept.back())
+        if (event.to == to && event.name == name) return &event;
     return nullptr;
 }
 
-std::string errorOf(const OutEvent& event) {
+std::string errorOf(const WireEvent& event) {
     for (const auto& [key, value] : event.fields)
         if (key == "error") return std::get<std::string>(value);
     return {};
@@ -133,7 +139,8 @@ void join_acks_then_offers_only_own_two_lines(void**) {
     f.joinAndSettle(1, kAlice);
     Effects effects = f.join(2, kBob);
     assert_int_equal(effects.size(), 2);
-    const OutEvent* ack = std::get_if<OutEvent>(&effects[0]);
+    assert_true(std::holds_alternative<event::ParticipantJoined>(effects[0]));
+    const WireEvent* ack = findEvent({effects[0]}, 2, "joined");
     assert_non_null(ack);
     assert_string_equal(ack->name.c_str(), "joined");
     assert_true(ack->answersRequest);
@@ -164,7 +171,7 @@ void first_answer_brings_remote_tracks_at_once(void**) {
 void token_for_other_channel_is_unauthorized(void**) {
     Fixture f;
     Effects effects = f.join(1, kAlice, kVoice, 42);
-    const OutEvent* refusal = findEvent(effects, 1, "join_refused");
+    const WireEvent* refusal = findEvent(effects, 1, "join_refused");
     assert_non_null(refusal);
     assert_string_equal(errorOf(*refusal).c_str(), "unauthorized");
     assert_true(refusal->close.has_value());
@@ -174,7 +181,7 @@ void token_for_other_channel_is_unauthorized(void**) {
 void join_without_connect_is_forbidden(void**) {
     Fixture f;
     const Effects effects = f.join(1, kAlice, kSpeak | kVideo);
-    const OutEvent* refusal = findEvent(effects, 1, "join_refused");
+    const WireEvent* refusal = findEvent(effects, 1, "join_refused");
     assert_non_null(refusal);
     assert_string_equal(errorOf(*refusal).c_str(), "forbidden");
     assert_int_equal(f.registry.roomCount(), 0);
@@ -192,7 +199,7 @@ void join_beyond_capacity_is_room_full(void**) {
     f.joinAndSettle(2, kBob);
     f.joinAndSettle(3, kCarol);
     const Effects effects = f.join(4, 4444444444444444444);
-    const OutEvent* refusal = findEvent(effects, 4, "join_refused");
+    const WireEvent* refusal = findEvent(effects, 4, "join_refused");
     assert_non_null(refusal);
     assert_string_equal(errorOf(*refusal).c_str(), "room full");
 }
@@ -201,7 +208,7 @@ void second_join_of_same_user_replaces_first(void**) {
     Fixture f;
     f.joinAndSettle(1, kAlice);
     Effects effects = f.join(2, kAlice);
-    const OutEvent* notice = findEvent(effects, 1, "replaced");
+    const WireEvent* notice = findEvent(effects, 1, "replaced");
     assert_non_null(notice);
     assert_int_equal(notice->close->code, 4010);
     assert_string_equal(notice->close->reason.c_str(), "replaced");
@@ -251,8 +258,8 @@ void leaving_frees_the_line_and_reoffers_it_inactive(void**) {
     f.joinAndSettle(1, kAlice);
     f.joinAndSettle(2, kBob);
     f.settleEveryone({1, 2});
-    Effects effects = f.registry.leave(1, DepartureReason::Left, f.now);
-    const OutEvent* bye = findEvent(effects, 1, "left");
+    Effects effects = f.registry.leave(1, LeaveReason::Left, f.now);
+    const WireEvent* bye = findEvent(effects, 1, "left");
     assert_non_null(bye);
     assert_int_equal(bye->close->code, 1000);
     // The departed publisher's fan-out is emptied at once.
@@ -277,7 +284,7 @@ void freed_lines_are_reused_so_sdp_stays_bounded(void**) {
         const SessionId visitor = 100 + cycle;
         f.joinAndSettle(visitor, kBob + cycle);
         f.settleEveryone({1, visitor});
-        f.registry.leave(visitor, DepartureReason::Disconnected, f.now);
+        f.registry.leave(visitor, LeaveReason::Disconnected, f.now);
         f.settleEveryone({1});
     }
     const Effects effects = f.registry.requestOffer(1, f.now);
@@ -317,7 +324,7 @@ void answer_without_offer_is_invalid(void**) {
     Fixture f;
     f.joinAndSettle(1, kAlice);
     const Effects effects = f.registry.answer(1, {}, f.now);
-    const OutEvent* error = findEvent(effects, 1, "error");
+    const WireEvent* error = findEvent(effects, 1, "error");
     assert_non_null(error);
     assert_string_equal(errorOf(*error).c_str(), "invalid message");
 }
@@ -326,15 +333,15 @@ void requests_before_join_are_refused(void**) {
     Fixture f;
     const Effects answered = f.registry.answer(9, {}, f.now);
     assert_non_null(findEvent(answered, 9, "error"));
-    const Effects left = f.registry.leave(9, DepartureReason::Left, f.now);
+    const Effects left = f.registry.leave(9, LeaveReason::Left, f.now);
     assert_non_null(findEvent(left, 9, "error"));
-    assert_true(f.registry.leave(9, DepartureReason::Disconnected, f.now).empty());
+    assert_true(f.registry.leave(9, LeaveReason::Disconnected, f.now).empty());
 }
 
 void empty_room_disappears_after_ttl(void**) {
     Fixture f;
     f.joinAndSettle(1, kAlice);
-    f.registry.leave(1, DepartureReason::Disconnected, f.now);
+    f.registry.leave(1, LeaveReason::Disconnected, f.now);
     assert_int_equal(f.registry.roomCount(), 1);
     assert_int_equal(f.registry.nextDeadline().value(), f.now + 10'000);
     f.registry.tick(f.now + 9'999);
@@ -346,7 +353,7 @@ void empty_room_disappears_after_ttl(void**) {
 void rejoin_within_ttl_keeps_the_room(void**) {
     Fixture f;
     f.joinAndSettle(1, kAlice);
-    f.registry.leave(1, DepartureReason::Disconnected, f.now);
+    f.registry.leave(1, LeaveReason::Disconnected, f.now);
     f.now += 5'000;
     f.joinAndSettle(2, kAlice);
     f.registry.tick(f.now + 20'000);
@@ -450,7 +457,7 @@ void client_offer_while_our_offer_is_unanswered_is_refused(void**) {
     const Effects effects = f.registry.clientOffer(
         1, {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}}), offered(1, MediaKind::Video, Direction::RecvOnly, {{"vp8", 96}})},
         "sdp", f.now);
-    const OutEvent* error = findEvent(effects, 1, "error");
+    const WireEvent* error = findEvent(effects, 1, "error");
     assert_non_null(error);
     assert_int_equal(error->t, 501);
     assert_string_equal(errorOf(*error).c_str(), "offer in flight");
@@ -535,7 +542,7 @@ void unanswered_offer_times_out_and_frees_the_place(void**) {
     assert_null(findEvent(early, 2, "timeout"));
     f.now += 1;
     const Effects late = f.registry.tick(f.now);
-    const OutEvent* notice = findEvent(late, 2, "timeout");
+    const WireEvent* notice = findEvent(late, 2, "timeout");
     assert_non_null(notice);
     assert_string_equal(errorOf(*notice).c_str(), "negotiation timeout");
     assert_int_equal(notice->close->code, 1008);

@@ -1,9 +1,11 @@
-// What the core asks the adapter to do once the registry lock is released.
+// What the core reports (events.hpp) and asks the adapter to do (the
+// commands below) once the registry lock is released.
 // Janus 1.1.2 deadlocks or blocks when its callbacks run under a plugin lock
 // (push_event waits for ICE gathering; send_pli_stream takes the handle
 // mutex), so the core only describes effects; the adapter performs them.
 #pragma once
 
+#include "plugins/gochat-sfu/core/events.hpp"
 #include "plugins/gochat-sfu/core/types.hpp"
 
 #include <optional>
@@ -13,26 +15,6 @@
 #include <vector>
 
 namespace gochat::sfu {
-
-using EventValue = std::variant<int64_t, bool, std::string>;
-
-struct CloseRequest {
-    int code = 1000;
-    std::string reason;
-};
-
-// An event for one participant, in the shape of docs/plugin-api.md:
-// {"gochat": name, "t": t, "d": {fields...}, "close"?: {...}}.
-struct OutEvent {
-    SessionId to = 0;
-    std::string name;
-    int t = 0;
-    std::vector<std::pair<std::string, EventValue>> fields;
-    std::optional<CloseRequest> close;
-    // True when this event answers the request being handled: the adapter
-    // then passes that request's Janus transaction along.
-    bool answersRequest = false;
-};
 
 // One m-line of a server offer, in mindex order.
 struct PlannedLine {
@@ -99,7 +81,12 @@ struct ClosePeer {
     SessionId session = 0;
 };
 
-using Effect = std::variant<OutEvent, SendOffer, SendAnswer, SetFanout, RequestKeyframe, ClosePeer>;
+// Everything a registry call returns, in the order it must be carried out.
+// A consumer visits it exhaustively: a new alternative does not compile
+// until every consumer handles it.
+using Effect = std::variant<event::JoinRefused, event::RequestRefused, event::RequestDone, event::ParticipantJoined,
+                            event::ParticipantLeft, event::PublicationChanged, event::UserFlagChanged,
+                            event::SpeakingChanged, SendOffer, SendAnswer, SetFanout, RequestKeyframe, ClosePeer>;
 using Effects = std::vector<Effect>;
 
 }  // namespace gochat::sfu

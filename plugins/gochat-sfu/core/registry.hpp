@@ -1,8 +1,15 @@
-// RoomRegistry: every room, participant and moderation decision of the SFU.
+// RoomRegistry: every room, participant and moderation decision of the SFU,
+// behind one facade. The implementation is split by concern:
+//   registry.cpp        joins, departures, timers, lookups
+//   negotiation.cpp     offers, answers, client offers, line reuse
+//   moderation.cpp      voice control (mute, deafen, kick, block, move)
+//   speaking.cpp        the speaking indicator
+//   fanout_planner.cpp  who forwards what to whom
 //
 // NOTE: this is the control plane's only lock. Each public method takes it,
-// mutates, collects Effects and returns them; the caller performs them after
-// the method returned, never under the lock. The media path never takes it.
+// mutates, collects Effects (events and commands, effects.hpp) and returns
+// them; the caller performs them after the method returned, never under the
+// lock. The media path never takes it.
 #pragma once
 
 #include "plugins/gochat-sfu/core/effects.hpp"
@@ -36,6 +43,7 @@ struct JoinRequest {
     ChannelId tokenChannel = 0;  // 0 when the token names no channel
     int64_t perms = 0;
     bool moved = false;
+    GuildId guild = 0;           // 0 when the token names no guild
 };
 
 // One m-line of a client's answer, as the adapter parsed it.
@@ -56,18 +64,17 @@ struct OfferedLine {
     std::vector<std::pair<std::string, int>> codecs;          // (name, payload type), client's order
 };
 
-// Why a participant goes away; decides what the others and it are told.
-enum class DepartureReason { Left, Disconnected, Replaced };
-
 class RoomRegistry {
 public:
     explicit RoomRegistry(RegistryConfig config);
 
     Effects join(const JoinRequest& request, Millis now);
     // A join that failed before reaching the registry (e.g. a bad token).
-    static Effects refuseJoin(SessionId session, std::string_view error);
+    static Effects refuseJoin(SessionId session, Refusal reason);
     Effects answer(SessionId session, const std::vector<AnsweredLine>& lines, Millis now);
-    Effects leave(SessionId session, DepartureReason reason, Millis now);
+    // The participant asked to leave (Left) or its PeerConnection went away
+    // (Disconnected).
+    Effects leave(SessionId session, LeaveReason reason, Millis now);
     // The client offers first (t 501): answered unless a server offer is
     // unanswered (Janus has no glare handling), then resynchronised.
     Effects clientOffer(SessionId session, const std::vector<OfferedLine>& lines, const std::string& sdp, Millis now);
@@ -94,8 +101,8 @@ public:
     // When tick() next has work to do, if ever.
     std::optional<Millis> nextDeadline() const;
 
-    // An error event answering the current request (the session goes on).
-    static Effects requestError(SessionId session, int t, std::string_view error);
+    // A refusal answering the current request (the session goes on).
+    static Effects refuseRequest(SessionId session, RequestKind request, Refusal reason);
 
     bool isJoined(SessionId session) const;
     size_t roomCount() const;
@@ -106,37 +113,51 @@ public:
     std::vector<SessionId> voiceDetectedSessions() const;
 
 private:
+    // --- registry.cpp: lookups and departures
+    Participant* findLocked(SessionId session, Room** room = nullptr);
+    Participant* findUserLocked(Room& room, UserId user);
+    // Takes the participant out of its room, tells every consumer why, closes
+    // its peer unless it is already gone (Disconnected), and resettles the room.
+    void removeLocked(Room& room, SessionId session, LeaveReason reason, Millis now, Effects& effects,
+                      ChannelId movedTo = 0);
+
+    // --- moderation.cpp
     // The requester of a voice-control request, or null with `refusal` set
     // (not joined; or `needed` not granted: forbidden).
-    Participant* requesterLocked(SessionId actor, int t, std::optional<Action> needed, Room*& room, Effects& refusal);
+    Participant* requesterLocked(SessionId actor, RequestKind request, std::optional<Action> needed, Room*& room,
+                                 Effects& refusal);
     // Server mute, deafen and block: a per-user flag, broadcast to the room.
-    void setUserFlagLocked(Room& room, std::set<UserId>& flagged, UserId target, bool on, SessionId actor, OutEvent notice,
-                           const char* flagName, Effects& effects);
-    // Shared shape of kick, block-while-present and move: tell the target,
-    // close its peer, remove it.
-    void ejectLocked(Room& room, SessionId target, OutEvent notice, Millis now, Effects& effects);
-    void broadcastLocked(const Room& room, OutEvent event, SessionId requester, Effects& effects);
+    void setUserFlagLocked(Room& room, std::set<UserId>& flagged, UserFlag flag, UserId target, bool on, SessionId actor,
+                           Effects& effects);
+
+    // --- speaking.cpp
     // Recomputes what the room is shown: detected voice that others can hear.
     void refreshSpeakingLocked(const Room& room, Participant& participant, Effects& effects);
-    // Tells everyone else in the room the participant's current speaking state.
-    void announceSpeakingLocked(const Room& room, const Participant& participant, Effects& effects);
-    OutEvent speakingEventLocked(const Participant& participant, SessionId to) const;
-    Participant* findUserLocked(Room& room, UserId user);
-    Participant* findLocked(SessionId session, Room** room = nullptr);
-    void removeLocked(Room& room, SessionId session, Millis now, Effects& effects);
+    event::SpeakingChanged speakingEventLocked(const Room& room, const Participant& participant) const;
+
+    // --- negotiation.cpp
     // Flags every participant whose wanted remote tracks differ from its lines.
     void markDirtyWhereNeededLocked(Room& room, Millis now);
     // Whether the participant's bound lines differ from what it should receive.
     bool linesOutOfDateLocked(const Room& room, const Participant& participant) const;
     void markDirtyLocked(Participant& participant, Millis dueAt);
+    OfferPlan buildOfferLocked(Room& room, Participant& participant, Millis now);
+    void bindWantedSourcesLocked(Room& room, Participant& participant);
+    std::vector<PublicationKey> desiredSourcesLocked(const Room& room, const Participant& subscriber) const;
+    const Publication* publicationLocked(const Room& room, const PublicationKey& key) const;
+    // The outcome of a negotiation on one of the participant's own lines:
+    // whether it publishes there and in which of `formats` (the first one
+    // is what the client sends). Returns whether its publication changed.
+    bool settleOwnLineLocked(Participant& participant, Line& line, bool clientSends,
+                             std::vector<std::pair<std::string, int>> formats, Effects& effects);
+    PlannedLine answerClientLineLocked(Room& room, Participant& participant, const OfferedLine& offered, Effects& effects);
+    std::string newTrackIdLocked(UserId user, MediaKind kind);
+
+    // --- fanout_planner.cpp
     // Sends due offers, then hands the adapter every changed fan-out.
     void settleLocked(Room& room, Millis now, Effects& effects);
     void updateFanoutsLocked(Room& room, Effects& effects);
-    const Publication* publicationLocked(const Room& room, const PublicationKey& key) const;
-    OfferPlan buildOfferLocked(Room& room, Participant& participant, Millis now);
-    std::vector<PublicationKey> desiredSourcesLocked(const Room& room, const Participant& subscriber) const;
     bool forwardsLocked(const Room& room, const Participant& publisher, MediaKind kind, const Participant& subscriber) const;
-    std::string newTrackIdLocked(UserId user, MediaKind kind);
 
     const RegistryConfig config_;
     mutable std::mutex mutex_;

@@ -53,14 +53,25 @@ struct Line {
     std::vector<std::pair<std::string, int>> formats;
 };
 
-// The own lines every offer starts with (PROTOCOL.md 3.3).
+// The own lines every offer starts with (docs/protocol.md, Media).
 constexpr int kOwnAudioMindex = 0;
 constexpr int kOwnVideoMindex = 1;
+
+inline bool isOwnLine(int mindex) { return mindex == kOwnAudioMindex || mindex == kOwnVideoMindex; }
+
+inline Line makeLine(int mindex, MediaKind kind) {
+    Line line;
+    line.mindex = mindex;
+    line.kind = kind;
+    line.mid = std::to_string(mindex);
+    return line;
+}
 
 struct Participant {
     SessionId session = 0;
     UserId user = 0;
     ChannelId channel = 0;
+    GuildId guild = 0;
     Grants grants;
     uint64_t joinOrder = 0;
 

@@ -1,7 +1,6 @@
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 
 #include "common/json_ref.hpp"
-#include "common/overloaded.hpp"
 
 #include <cstring>
 #include <optional>
@@ -57,7 +56,7 @@ std::optional<DecodedRequest> decodeNamed(const char* name, const json_t* body, 
         if (std::strcmp(name, Alternative::kName) != 0) return decodeNamed<I + 1>(name, body, jsep);
         Alternative decoded;
         if (!readFields(body, jsep, decoded))
-            return DecodedRequest{RequestError{Alternative::kT, "invalid message", std::is_same_v<Alternative, request::Join>}};
+            return DecodedRequest{RequestError{Alternative::kKind}};
         return DecodedRequest{Request{std::move(decoded)}};
     }
 }
@@ -72,27 +71,36 @@ DecodedRequest decodeRequest(const json_t* body, const json_t* jsep) {
     return RequestError{};
 }
 
-std::optional<Effects> applyToRegistry(RoomRegistry& rooms, SessionId id, const Request& request, Millis now) {
-    return std::visit(
-        Overloaded{
-            [&](const request::Leave&) -> std::optional<Effects> { return rooms.leave(id, DepartureReason::Left, now); },
-            [&](const request::Negotiate&) -> std::optional<Effects> { return rooms.requestOffer(id, now); },
-            [&](const request::MuteSelf& r) -> std::optional<Effects> { return rooms.muteSelf(id, r.muted, now); },
-            [&](const request::MuteUser& r) -> std::optional<Effects> { return rooms.muteUserLocally(id, r.user, r.muted, now); },
-            [&](const request::ServerMute& r) -> std::optional<Effects> { return rooms.serverMute(id, r.user, r.muted, now); },
-            [&](const request::ServerDeafen& r) -> std::optional<Effects> {
-                return rooms.serverDeafen(id, r.user, r.deafened, now);
-            },
-            [&](const request::Kick& r) -> std::optional<Effects> { return rooms.kick(id, r.user, now); },
-            [&](const request::Block& r) -> std::optional<Effects> { return rooms.block(id, r.user, r.block, now); },
-            [&](const request::Move& r) -> std::optional<Effects> { return rooms.move(id, r.user, r.channel, now); },
-            [](const auto&) -> std::optional<Effects> { return std::nullopt; },
-        },
-        request);
+Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::Leave&, Millis now) {
+    return rooms.leave(id, LeaveReason::Left, now);
+}
+Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::Negotiate&, Millis now) {
+    return rooms.requestOffer(id, now);
+}
+Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::MuteSelf& r, Millis now) {
+    return rooms.muteSelf(id, r.muted, now);
+}
+Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::MuteUser& r, Millis now) {
+    return rooms.muteUserLocally(id, r.user, r.muted, now);
+}
+Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::ServerMute& r, Millis now) {
+    return rooms.serverMute(id, r.user, r.muted, now);
+}
+Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::ServerDeafen& r, Millis now) {
+    return rooms.serverDeafen(id, r.user, r.deafened, now);
+}
+Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::Kick& r, Millis now) {
+    return rooms.kick(id, r.user, now);
+}
+Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::Block& r, Millis now) {
+    return rooms.block(id, r.user, r.block, now);
+}
+Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::Move& r, Millis now) {
+    return rooms.move(id, r.user, r.channel, now);
 }
 
-int envelopeTypeOf(const Request& request) {
-    return std::visit([](const auto& r) { return std::decay_t<decltype(r)>::kT; }, request);
+RequestKind kindOf(const Request& request) {
+    return std::visit([](const auto& r) { return std::decay_t<decltype(r)>::kKind; }, request);
 }
 
 }  // namespace gochat::sfu

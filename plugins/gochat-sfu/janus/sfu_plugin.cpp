@@ -13,6 +13,7 @@
 #include "plugins/gochat-sfu/janus/plugin_config.hpp"
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 #include "plugins/gochat-sfu/janus/sdp_codec.hpp"
+#include "plugins/gochat-sfu/janus/wire_events.hpp"
 #include "plugins/gochat-sfu/janus/shim.h"
 #include "common/json_ref.hpp"
 #include "common/overloaded.hpp"
@@ -40,7 +41,7 @@ Millis monotonicNow() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
-JsonRef eventJson(const OutEvent& event) {
+JsonRef eventJson(const WireEvent& event) {
     JsonRef data = JsonRef::object();
     for (const auto& [key, value] : event.fields) {
         std::visit(Overloaded{
@@ -375,7 +376,7 @@ void SfuPlugin::runHandler() {
 
 void SfuPlugin::handleWork(Work& work) {
     if (work.kind == Work::Kind::Departure) {
-        perform(registry_->leave(work.sessionId, DepartureReason::Disconnected, monotonicNow()), work.sessionId, {});
+        perform(registry_->leave(work.sessionId, LeaveReason::Disconnected, monotonicNow()), work.sessionId, {});
         return;
     }
     if (work.kind == Work::Kind::SpeakingChanged) {
@@ -399,11 +400,12 @@ void SfuPlugin::handleRequest(MediaSession& session, const std::string& transact
     const DecodedRequest decoded = decodeRequest(body, jsep);
     Effects effects;
     if (const RequestError* error = std::get_if<RequestError>(&decoded)) {
-        effects = error->isJoin ? RoomRegistry::refuseJoin(id, error->error) : RoomRegistry::requestError(id, error->t, error->error);
+        effects = error->request == RequestKind::Join ? RoomRegistry::refuseJoin(id, Refusal::InvalidMessage)
+                                                      : RoomRegistry::refuseRequest(id, error->request, Refusal::InvalidMessage);
     } else {
         const Request& request = std::get<Request>(decoded);
         if (!std::holds_alternative<request::Join>(request) && !registry_->isJoined(id))
-            effects = RoomRegistry::requestError(id, envelopeTypeOf(request), "not joined");
+            effects = RoomRegistry::refuseRequest(id, kindOf(request), Refusal::NotJoined);
         else
             effects = dispatch(session, request, now);
     }
@@ -414,14 +416,15 @@ void SfuPlugin::handleRequest(MediaSession& session, const std::string& transact
 // transport it came through.
 Effects SfuPlugin::dispatch(MediaSession& session, const Request& request, Millis now) {
     const SessionId id = session.id();
-    if (std::optional<Effects> effects = applyToRegistry(*registry_, id, request, now)) return std::move(*effects);
     return std::visit(
         Overloaded{
             [&](const request::Join& r) { return handleJoin(id, r); },
             [&](const request::Offer& r) { return handleClientOffer(id, r.sdp, now); },
             [&](const request::Answer& r) { return handleAnswer(id, r.sdp, now); },
             [&](const request::SpeakingReport& r) { return handleSpeakingReport(session, r.speaking); },
-            [](const auto&) { return Effects{}; },  // applied above
+            // Every other request has an applyToRegistry overload; one
+            // without it does not compile.
+            [&](const auto& r) { return applyToRegistry(*registry_, id, r, now); },
         },
         request);
 }
@@ -435,13 +438,13 @@ Effects SfuPlugin::handleSpeakingReport(MediaSession& session, bool speaking) {
 }
 
 Effects SfuPlugin::handleJoin(SessionId session, const request::Join& join) {
-    if (registry_->isJoined(session)) return RoomRegistry::requestError(session, 500, "invalid message");
+    if (registry_->isJoined(session)) return RoomRegistry::refuseRequest(session, RequestKind::Join, Refusal::InvalidMessage);
     const auth::TokenResult verified = auth::verifyToken(join.token, tokenPolicy_, static_cast<int64_t>(std::time(nullptr)));
     if (!verified.ok()) {
         // Never log the token itself: only why it failed.
         JANUS_LOG(LOG_INFO, "%ssession %llu: join refused, token %s\n", kLogPrefix,
                   static_cast<unsigned long long>(session), auth::tokenErrorName(verified.error));
-        return RoomRegistry::refuseJoin(session, "unauthorized");
+        return RoomRegistry::refuseJoin(session, Refusal::Unauthorized);
     }
     JoinRequest request;
     request.session = session;
@@ -450,6 +453,7 @@ Effects SfuPlugin::handleJoin(SessionId session, const request::Join& join) {
     request.tokenChannel = verified.claims.channelId;
     request.perms = verified.claims.perms;
     request.moved = verified.claims.moved;
+    request.guild = verified.claims.guildId;
     Effects effects = registry_->join(request, monotonicNow());
     JANUS_LOG(LOG_INFO, "%ssession %llu: user %lld %s channel %lld\n", kLogPrefix, static_cast<unsigned long long>(session),
               static_cast<long long>(request.user), registry_->isJoined(session) ? "joined" : "was refused by",
@@ -459,13 +463,13 @@ Effects SfuPlugin::handleJoin(SessionId session, const request::Join& join) {
 
 Effects SfuPlugin::handleAnswer(SessionId session, const std::string& sdp, Millis now) {
     std::optional<std::vector<AnsweredLine>> lines = readAnswer(sdp);
-    if (!lines) return RoomRegistry::requestError(session, 502, "invalid message");
+    if (!lines) return RoomRegistry::refuseRequest(session, RequestKind::Answer, Refusal::InvalidMessage);
     return registry_->answer(session, *lines, now);
 }
 
 Effects SfuPlugin::handleClientOffer(SessionId session, const std::string& sdp, Millis now) {
     std::optional<std::vector<OfferedLine>> lines = readOffer(sdp);
-    if (!lines) return RoomRegistry::requestError(session, 501, "invalid message");
+    if (!lines) return RoomRegistry::refuseRequest(session, RequestKind::Offer, Refusal::InvalidMessage);
     return registry_->clientOffer(session, *lines, sdp, now);
 }
 
@@ -473,15 +477,24 @@ Effects SfuPlugin::handleClientOffer(SessionId session, const std::string& sdp, 
 // block (ICE gathering) and the RTCP helpers take the handle mutex.
 void SfuPlugin::perform(const Effects& effects, SessionId current, const std::string& transaction) {
     for (const Effect& effect : effects) {
+        for (const WireEvent& event : wireEventsOf(effect)) {
+            std::shared_ptr<MediaSession> target = findById(event.to);
+            if (!target) continue;
+            JsonRef data = eventJson(event);
+            const char* tx = (event.answersRequest && event.to == current && !transaction.empty()) ? transaction.c_str() : nullptr;
+            gateway_->push_event(target->handle(), gochat_sfu_descriptor(), tx, data.get(), nullptr);
+        }
         std::visit(
             Overloaded{
-                [&](const OutEvent& event) {
-                    std::shared_ptr<MediaSession> target = findById(event.to);
-                    if (!target) return;
-                    JsonRef data = eventJson(event);
-                    const char* tx = (event.answersRequest && event.to == current && !transaction.empty()) ? transaction.c_str() : nullptr;
-                    gateway_->push_event(target->handle(), gochat_sfu_descriptor(), tx, data.get(), nullptr);
-                },
+                // Events: what clients are told came from wireEventsOf above.
+                [](const event::JoinRefused&) {},
+                [](const event::RequestRefused&) {},
+                [](const event::RequestDone&) {},
+                [](const event::ParticipantJoined&) {},
+                [](const event::ParticipantLeft&) {},
+                [](const event::PublicationChanged&) {},
+                [](const event::UserFlagChanged&) {},
+                [](const event::SpeakingChanged&) {},
                 [&](const SendOffer& offer) {
                     std::shared_ptr<MediaSession> target = findById(offer.to);
                     if (!target) return;
@@ -557,7 +570,7 @@ void SfuPlugin::pushJsep(MediaSession& target, const char* type, int t, const st
     }
     JsonRef jsep = JsonRef::object();
     jsep.setString("type", type).setString("sdp", sdp);
-    OutEvent event;
+    WireEvent event;
     event.name = type;
     event.t = t;
     JsonRef data = eventJson(event);
