@@ -13,7 +13,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   python3 python3-aiortc python3-websockets python3-numpy python3-pytest
   iproute2 util-linux
-  chromium nodejs
+  chromium chromium-driver python3-selenium   # the browser tests (tests/e2e/harness/browser.py)
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 
@@ -29,16 +29,6 @@ for pkg in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
   if [ "$status" != "installed" ]; then missing+=("$pkg"); fi
 done
-
-# The browser test needs npm (tests/browser: `npm ci`). Debian ships it as
-# a package of its own; a nodejs from elsewhere (NodeSource) already has it
-# and would conflict with Debian's, so it is only added when missing.
-if ! command -v npm >/dev/null 2>&1; then
-  status=$(dpkg-query -W -f='${db:Status-Status}' nodejs 2>/dev/null || true)
-  if [ "$status" != "installed" ] || ! dpkg-query -W -f='${Version}' nodejs | grep -q nodesource; then
-    missing+=(npm)
-  fi
-fi
 
 if [ "${#missing[@]}" -eq 0 ]; then
   echo "install-deps.sh: all ${#PACKAGES[@]} packages present"

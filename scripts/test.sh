@@ -57,20 +57,6 @@ if [ "${GOCHAT_SANITIZE:-0}" = "1" ]; then
   echo "== sanitizer run: LD_PRELOAD=$GOCHAT_JANUS_PRELOAD =="
 fi
 
-echo "== browser test dependencies (tests/browser: npm ci) =="
-# playwright-core only drives Debian's /usr/bin/chromium: no browser
-# download. Skipped when node_modules was installed from this very lock file.
-STAMP=tests/browser/node_modules/.installed-from-package-lock.json
-if ! cmp -s tests/browser/package-lock.json "$STAMP" 2>/dev/null; then
-  if (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund); then
-    cp tests/browser/package-lock.json "$STAMP"
-  else
-    echo "scripts/test.sh: npm ci in tests/browser failed: the browser test will fail" >&2
-  fi
-else
-  echo "tests/browser/node_modules is up to date"
-fi
-
 echo "== end-to-end tests (real Janus in a private network namespace) =="
 # The suite moves itself into a fresh network namespace (tests/e2e/conftest.py),
 # so it needs root, as CI is.
