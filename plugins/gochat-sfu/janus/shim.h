@@ -1,4 +1,4 @@
-/* The plugin's C entry points, implemented in C++ (sfu_plugin.cpp).
+/* The plugin's C entry points, implemented in C++ (plugin_entry.cpp).
  * JANUS_PLUGIN_INIT does not compile as C++, so the vtable lives in shim.c. */
 #ifndef GOCHAT_SFU_SHIM_H
 #define GOCHAT_SFU_SHIM_H

@@ -1,0 +1,39 @@
+// Carries out what the core returned (core/effects.hpp): the plugin's
+// events to clients (through the one table in wire_events.cpp), offers and
+// answers, fan-outs for the media plane, keyframe requests, closes.
+//
+// NOTE: runs on the handler thread with no plugin lock held: push_event may
+// block (ICE gathering) and the RTCP helpers take the handle mutex
+// (docs/architecture.md, Lock discipline).
+#pragma once
+
+#include "plugins/gochat-sfu/core/effects.hpp"
+#include "plugins/gochat-sfu/janus/janus_api.hpp"
+#include "plugins/gochat-sfu/janus/session_table.hpp"
+#include "plugins/gochat-sfu/janus/wire_events.hpp"
+#include "plugins/gochat-sfu/media/media_plane.hpp"
+
+#include <string>
+
+namespace gochat::sfu {
+
+class EffectRunner {
+public:
+    EffectRunner(janus_callbacks* gateway, SessionTable& sessions, MediaPlane& media)
+        : gateway_(gateway), sessions_(sessions), media_(media) {}
+
+    // `current` and `transaction`: the request being handled, whose answers
+    // carry its Janus transaction.
+    void perform(const Effects& effects, SessionId current, const std::string& transaction);
+
+private:
+    void push(const WireEvent& event, SessionId current, const std::string& transaction);
+    void pushJsep(MediaSession& target, const char* type, int t, const std::string& sdp, const char* transaction);
+    void run(const Effect& effect, SessionId current, const std::string& transaction);
+
+    janus_callbacks* const gateway_;  // Borrowed
+    SessionTable& sessions_;
+    MediaPlane& media_;
+};
+
+}  // namespace gochat::sfu

@@ -1,0 +1,68 @@
+// The plugin: Janus's callbacks in, the core's commands through the one
+// handler thread, effects out through the EffectRunner, packets through the
+// media plane (docs/architecture.md). The C entry points are in
+// plugin_entry.cpp.
+#pragma once
+
+#include "plugins/gochat-sfu/auth/token_verifier.hpp"
+#include "plugins/gochat-sfu/core/registry.hpp"
+#include "plugins/gochat-sfu/janus/effect_runner.hpp"
+#include "plugins/gochat-sfu/janus/handler_loop.hpp"
+#include "plugins/gochat-sfu/janus/janus_api.hpp"
+#include "plugins/gochat-sfu/janus/janus_media_port.hpp"
+#include "plugins/gochat-sfu/janus/plugin_config.hpp"
+#include "plugins/gochat-sfu/janus/request_decoder.hpp"
+#include "plugins/gochat-sfu/janus/session_table.hpp"
+#include "plugins/gochat-sfu/media/media_plane.hpp"
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace gochat::sfu {
+
+class SfuPlugin final : private HandlerLoop::Owner {
+public:
+    bool init(janus_callbacks* gateway, const char* configPath);
+    void shutdown();
+
+    // Janus callbacks (docs/architecture.md, Threads: which thread runs each).
+    void createSession(janus_plugin_session* handle, int* error);
+    janus_plugin_result* handleMessage(janus_plugin_session* handle, char* transaction, json_t* message, json_t* jsep);
+    json_t* handleAdminMessage(json_t* message);
+    void setupMedia(janus_plugin_session* handle);
+    void hangupMedia(janus_plugin_session* handle);
+    void destroySession(janus_plugin_session* handle, int* error);
+    json_t* querySession(janus_plugin_session* handle);
+    void incomingRtp(janus_plugin_session* handle, janus_plugin_rtp* packet);
+    void incomingRtcp(janus_plugin_session* handle, janus_plugin_rtcp* packet);
+
+private:
+    // HandlerLoop::Owner (handler thread)
+    void handle(Work& work) override;
+    void runTimers(Millis now) override;
+    std::optional<Millis> nextDeadline(Millis now) override;
+
+    void handleRequest(MediaSession& session, const std::string& transaction, const json_t* body, const json_t* jsep);
+    Effects dispatch(MediaSession& session, const Request& request, Millis now);
+    Effects handleJoin(SessionId session, const request::Join& join);
+    Effects handleAnswer(SessionId session, const std::string& sdp, Millis now);
+    Effects handleClientOffer(SessionId session, const std::string& sdp, Millis now);
+    Effects handleSpeakingReport(MediaSession& session, bool speaking);
+    void stopQuietSpeakers(Millis now);
+    void enqueueDeparture(std::shared_ptr<MediaSession> session);
+
+    janus_callbacks* gateway_ = nullptr;  // Borrowed (the core outlives the plugin)
+    PluginSettings settings_;
+    auth::TokenPolicy tokenPolicy_;
+    std::unique_ptr<RoomRegistry> registry_;  // Handler thread only (plus read-only counters)
+    SessionTable sessions_;
+    HandlerLoop loop_;
+    std::unique_ptr<JanusMediaPort> mediaPort_;
+    std::unique_ptr<MediaPlane> media_;
+    std::unique_ptr<EffectRunner> effects_;
+    std::atomic<bool> running_{false};
+};
+
+}  // namespace gochat::sfu

@@ -1,0 +1,32 @@
+// The fixed RTP header fields the media plane reads and rewrites in place
+// (RFC 3550 5.1), on a packet of at least kRtpHeaderBytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace gochat::sfu::rtp {
+
+constexpr size_t kRtpHeaderBytes = 12;
+
+inline uint8_t payloadType(const uint8_t* p) { return p[1] & 0x7f; }
+inline void setPayloadType(uint8_t* p, uint8_t type) { p[1] = static_cast<uint8_t>((p[1] & 0x80) | (type & 0x7f)); }
+inline uint16_t sequence(const uint8_t* p) { return static_cast<uint16_t>(p[2] << 8 | p[3]); }
+inline void setSequence(uint8_t* p, uint16_t value) {
+    p[2] = static_cast<uint8_t>(value >> 8);
+    p[3] = static_cast<uint8_t>(value);
+}
+inline uint32_t timestamp(const uint8_t* p) {
+    return static_cast<uint32_t>(p[4]) << 24 | static_cast<uint32_t>(p[5]) << 16 | static_cast<uint32_t>(p[6]) << 8 | p[7];
+}
+inline void setTimestamp(uint8_t* p, uint32_t value) {
+    p[4] = static_cast<uint8_t>(value >> 24);
+    p[5] = static_cast<uint8_t>(value >> 16);
+    p[6] = static_cast<uint8_t>(value >> 8);
+    p[7] = static_cast<uint8_t>(value);
+}
+inline uint32_t ssrc(const uint8_t* p) {
+    return static_cast<uint32_t>(p[8]) << 24 | static_cast<uint32_t>(p[9]) << 16 | static_cast<uint32_t>(p[10]) << 8 | p[11];
+}
+
+}  // namespace gochat::sfu::rtp
