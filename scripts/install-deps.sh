@@ -13,6 +13,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   python3 python3-aiortc python3-websockets python3-numpy python3-pytest
   iproute2 util-linux
+  openssl   # test_transport_tls.py makes its certificates with `openssl req`
   chromium nodejs
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
