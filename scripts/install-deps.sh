@@ -14,6 +14,7 @@ TEST_PACKAGES=(
   python3 python3-aiortc python3-websockets python3-numpy python3-pytest
   iproute2 util-linux
   chromium chromium-driver python3-selenium   # the browser tests (tests/e2e/harness/browser.py)
+  openssl   # test_transport_tls.py makes its certificates with `openssl req`
 )
 PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
 

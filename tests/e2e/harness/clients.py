@@ -1,5 +1,5 @@
 """Test clients: GoChatClient (the product's {op,t,d} protocol on
-ws://127.0.0.1:3300/signal) and JanusApiClient (plain Janus API through the
+ws://127.0.0.1:3300/signal, or wss:// with an ssl context) and JanusApiClient (plain Janus API through the
 stock WebSocket transport, for the harness self-test and transport-swap
 tests). Both record every message they receive and expose awaitables with
 deadlines."""
@@ -8,6 +8,7 @@ import asyncio
 import itertools
 import json
 import logging
+import ssl
 import time
 from typing import Any, Callable, Dict, List, Optional
 
@@ -48,10 +49,14 @@ class GoChatClient:
     (own tracks on the first audio and first video m-lines)."""
 
     def __init__(self, user_id: int, tone: Optional[float] = None, camera: bool = False,
-                 name: Optional[str] = None, url: str = GOCHAT_URL, answer_pong: bool = True):
+                 name: Optional[str] = None, url: str = GOCHAT_URL, answer_pong: bool = True,
+                 ssl_context: Optional[ssl.SSLContext] = None):
         self.user_id = user_id
         self.name = name or f"user-{user_id}"
         self.url = url
+        # For a wss:// url: the context that trusts the server's
+        # certificate (websockets' default would trust the system CAs only).
+        self.ssl_context = ssl_context
         self.mic = ToneTrack(tone) if tone else None
         self.cam = TinyCameraTrack() if camera else None
         self.answer_pong = answer_pong
@@ -72,8 +77,9 @@ class GoChatClient:
 
     # ---- connection
     async def connect(self):
+        tls = {"ssl": self.ssl_context} if self.ssl_context is not None else {}
         self.ws = await websockets.connect(self.url, max_size=None, ping_interval=None,
-                                           open_timeout=5)
+                                           open_timeout=5, **tls)
         self._reader = asyncio.ensure_future(self._read_loop())
         self._offer_task = asyncio.ensure_future(self._offer_loop())
         return self

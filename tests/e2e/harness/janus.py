@@ -92,6 +92,13 @@ class JanusConfig:
     join_timeout_ms: int = 3000
     max_message_size: int = 262144
     keepalive_interval_ms: int = 5000
+    # More `general` keys of janus.transport.gochat.ws.jcfg as (key, value)
+    # pairs, applied over the ones above (a tuple keeps the config
+    # comparable), e.g. (("tls", True), ("tls_cert", "/tmp/cert.pem"), ...)
+    gochat_ws_settings: tuple = ()
+    # False when the transport is meant to refuse to start (a bad TLS key):
+    # Janus is then ready once its other ports listen.
+    gochat_ws_listens: bool = True
     # Janus admin API (list_sessions, list_handles, message_plugin) on
     # ws://127.0.0.1:7188 through the stock WebSocket transport
     # (harness/admin.py); needs stock_ws
@@ -130,6 +137,7 @@ def _gochat_ws_jcfg(cfg: JanusConfig):
             "join_timeout": cfg.join_timeout_ms,
             "max_message_size": cfg.max_message_size,
             "keepalive_interval": cfg.keepalive_interval_ms,
+            **dict(cfg.gochat_ws_settings),
         },
     }
 
@@ -248,7 +256,7 @@ class JanusProcess:
 
     def ports(self):
         ports = []
-        if self.cfg.gochat:
+        if self.cfg.gochat and self.cfg.gochat_ws_listens:
             ports.append(GOCHAT_WS_PORT)
         if self.cfg.stock_ws:
             ports.append(STOCK_WS_PORT)

@@ -16,6 +16,8 @@ const char* const kDefaultWebRoot = GOCHAT_WS_WEB_ROOT;
 
 namespace {
 
+constexpr size_t kMaxKeyPasswordBytes = 1023;
+
 // Janus's own janus_is_true accepts these spellings; mirror them so a
 // .jcfg reads the same to an operator whichever transport it configures.
 std::optional<bool> parseBool(std::string_view text) {
@@ -32,6 +34,12 @@ std::optional<int64_t> parseInteger(std::string_view text) {
     long long value = std::strtoll(copy.c_str(), &end, 10);
     if (errno != 0 || end != copy.c_str() + copy.size()) return std::nullopt;
     return static_cast<int64_t>(value);
+}
+
+// An absolute path, or "" for "not set" (the sample's `tls_cert = ""`).
+// Absolute because Janus's working directory is nothing an operator sets.
+bool isAbsolutePathOrUnset(std::string_view value) {
+    return value.empty() || value.front() == '/';
 }
 
 std::optional<int64_t> parseRange(std::string_view text, int64_t min, int64_t max) {
@@ -87,10 +95,41 @@ std::optional<std::string> applySetting(TransportSettings& settings, std::string
         settings.webRoot = std::string(value);
         // "/srv/demo/" and "/srv/demo" name the same root.
         while (settings.webRoot.size() > 1 && settings.webRoot.back() == '/') settings.webRoot.pop_back();
+    } else if (key == "tls") {
+        auto flag = parseBool(value);
+        if (!flag) return "tls must be true or false";
+        settings.tls = *flag;
+    } else if (key == "tls_cert") {
+        if (!isAbsolutePathOrUnset(value)) return "tls_cert must be an absolute path";
+        settings.tlsCert = std::string(value);
+    } else if (key == "tls_key") {
+        if (!isAbsolutePathOrUnset(value)) return "tls_key must be an absolute path";
+        settings.tlsKey = std::string(value);
+    } else if (key == "tls_key_password") {
+        // Any text; "" means the key is not encrypted. lws hands OpenSSL
+        // at most 1023 bytes of it (PEM_BUFSIZE - 1, its passphrase
+        // callback in lib/tls/openssl/openssl-ssl.c): refuse what it would
+        // cut rather than fail later with a wrong passphrase.
+        if (value.size() > kMaxKeyPasswordBytes) return "tls_key_password must be at most 1023 bytes";
+        settings.tlsKeyPassword = std::string(value);
+    } else if (key == "tls_ciphers") {
+        // OpenSSL judges the list when the listener starts.
+        settings.tlsCiphers = std::string(value);
     } else {
         unknownKey = true;
     }
     return std::nullopt;
+}
+
+std::optional<std::string> validateSettings(const TransportSettings& settings) {
+    if (!settings.tls) return std::nullopt;
+    if (settings.tlsCert.empty()) return "tls = true needs tls_cert (the PEM certificate chain)";
+    if (settings.tlsKey.empty()) return "tls = true needs tls_key (the PEM private key)";
+    return std::nullopt;
+}
+
+bool settingIsSecret(std::string_view key) {
+    return key == "tls_key_password";
 }
 
 }  // namespace gochat::ws

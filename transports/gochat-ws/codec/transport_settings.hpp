@@ -30,11 +30,31 @@ struct TransportSettings {
     // directory `make install` puts them in.
     bool webEnabled = true;
     std::string webRoot = kDefaultWebRoot;
+    // TLS on the listener (docs/operations.md, "TLS"): with `tls` the port
+    // serves wss:// and https:// only. Paths are absolute PEM files; the
+    // key may be the certificate file itself when that holds both.
+    bool tls = false;
+    std::string tlsCert;
+    std::string tlsKey;
+    // Passphrase of an encrypted tlsKey; "" = the key is not encrypted.
+    // A secret: never logged (settingIsSecret).
+    std::string tlsKeyPassword;
+    // OpenSSL cipher list for TLS 1.2 and lower; "" = OpenSSL's default.
+    std::string tlsCiphers;
 };
 
 // Applies one `general` key. Returns an error text for a bad value, nullopt
 // when accepted. Unknown keys are reported through `unknownKey`.
 std::optional<std::string> applySetting(TransportSettings& settings, std::string_view key,
                                         std::string_view value, bool& unknownKey);
+
+// Checks the keys that only make sense together, once every key was
+// applied (tls needs tls_cert and tls_key). Returns an error text or
+// nullopt. Whether the files exist and hold a usable certificate and key is
+// checked when the listener starts (transports/gochat-ws/tls/).
+std::optional<std::string> validateSettings(const TransportSettings& settings);
+
+// True for keys whose value must never reach a log line, even a refused one.
+bool settingIsSecret(std::string_view key);
 
 }  // namespace gochat::ws

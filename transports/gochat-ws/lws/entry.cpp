@@ -44,13 +44,21 @@ bool loadSettings(const char* configPath, gochat::ws::TransportSettings& setting
         if (unknownKey) {
             JANUS_LOG(LOG_WARN, "[gochat.ws] ignoring unknown setting '%s'\n", item->name);
         } else if (error) {
+            // A refused passphrase is still a passphrase: name the key only.
+            const char* shown = gochat::ws::settingIsSecret(item->name) ? "(hidden)" : item->value;
             JANUS_LOG(LOG_ERR, "[gochat.ws] %s: %s (got '%s')\n", file.c_str(), error->c_str(),
-                      item->value);
+                      shown);
             valid = false;
         }
     }
     g_list_free(items);
     janus_config_destroy(config);
+    if (valid) {
+        if (auto error = gochat::ws::validateSettings(settings)) {
+            JANUS_LOG(LOG_ERR, "[gochat.ws] %s: %s\n", file.c_str(), error->c_str());
+            valid = false;
+        }
+    }
     return valid;
 }
 

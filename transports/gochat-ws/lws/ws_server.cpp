@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "transports/gochat-ws/codec/static_files.hpp"
+#include "transports/gochat-ws/tls/tls_credentials.hpp"
 
 namespace gochat::ws {
 namespace {
@@ -115,6 +116,7 @@ bool WsServer::start() {
     info.options = LWS_SERVER_OPTION_FAIL_UPON_UNABLE_TO_BIND;
     // An IPv4 address cannot be bound on a dual-stack socket.
     if (settings_.ip.find(':') == std::string::npos) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+    if (settings_.tls && !configureTls(info)) return false;
 
     if (settings_.webEnabled) {
         webRoot_ = canonicalPath(settings_.webRoot);
@@ -126,8 +128,10 @@ bool WsServer::start() {
 
     context_ = lws_create_context(&info);
     if (!context_) {
-        JANUS_LOG(LOG_ERR, "[gochat.ws] cannot listen on %s:%d\n", settings_.ip.c_str(),
-                  settings_.port);
+        // The files passed checkTlsCredentials, so this is nearly always
+        // the port; lws's own error line above says which.
+        JANUS_LOG(LOG_ERR, "[gochat.ws] cannot listen on %s:%d%s\n", settings_.ip.c_str(),
+                  settings_.port, settings_.tls ? " with TLS" : "");
         return false;
     }
     {
@@ -136,13 +140,56 @@ bool WsServer::start() {
     }
     stopping_ = false;
     serviceThread_ = std::thread([this] { serviceLoop(); });
-    JANUS_LOG(LOG_INFO, "[gochat.ws] listening on ws://%s:%d%s\n", settings_.ip.c_str(),
-              settings_.port, settings_.path.c_str());
+    JANUS_LOG(LOG_INFO, "[gochat.ws] listening on %s://%s:%d%s\n", settings_.tls ? "wss" : "ws",
+              settings_.ip.c_str(), settings_.port, settings_.path.c_str());
     if (!webRoot_.empty()) {
-        JANUS_LOG(LOG_INFO, "[gochat.ws] demo page on http://%s:%d/ from %s\n", settings_.ip.c_str(),
-                  settings_.port, webRoot_.c_str());
+        JANUS_LOG(LOG_INFO, "[gochat.ws] demo page on %s://%s:%d/ from %s\n",
+                  settings_.tls ? "https" : "http", settings_.ip.c_str(), settings_.port,
+                  webRoot_.c_str());
     }
     return true;
+}
+
+bool WsServer::configureTls(struct lws_context_creation_info& info) const {
+#if defined(LWS_WITH_TLS)
+    // Our own load of the files first: a clear refusal naming the file,
+    // and no passphrase prompt on Janus's terminal (tls_credentials.hpp).
+    const TlsCheck check = checkTlsCredentials(settings_);
+    if (check.error) {
+        JANUS_LOG(LOG_ERR, "[gochat.ws] TLS: %s; not starting\n", check.error->c_str());
+        return false;
+    }
+    const CertificateSummary& certificate = check.certificate;
+    JANUS_LOG(LOG_INFO, "[gochat.ws] TLS certificate %s, valid until %s\n",
+              certificate.subject.c_str(), certificate.notAfter.c_str());
+    if (certificate.expired || certificate.notYetValid) {
+        JANUS_LOG(LOG_WARN, "[gochat.ws] TLS certificate %s is %s: clients will refuse it\n",
+                  certificate.subject.c_str(), certificate.expired ? "expired" : "not valid yet");
+    }
+    // Without DO_SSL_GLOBAL_INIT lws ignores the certificate and listens in
+    // plain text (lib/tls/tls-server.c, lws_context_init_server_ssl).
+    // Without ALLOW_NON_SSL_ON_SSL_PORT (not set) plain ws:// and http://
+    // are refused on this port.
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    info.ssl_cert_filepath = settings_.tlsCert.c_str();
+    info.ssl_private_key_filepath = settings_.tlsKey.c_str();
+    // lws binds its passphrase callback only for a non-NULL password.
+    info.ssl_private_key_password =
+        settings_.tlsKeyPassword.empty() ? nullptr : settings_.tlsKeyPassword.c_str();
+    info.ssl_cipher_list = settings_.tlsCiphers.empty() ? nullptr : settings_.tlsCiphers.c_str();
+    // HTTP/1.1 only. Debian's lws is built with HTTP/2 and otherwise offers
+    // h2 by ALPN: browsers would then fetch the page, and open the WebSocket
+    // (RFC 8441), as h2 streams, whose path lives in :path rather than the
+    // WSI_TOKEN_GET_URI that acceptsUpgrade and serveHttp read (tried: `curl
+    // --http2` got an empty reply for "/"). Plain ws:// is HTTP/1.1 as well,
+    // so the transport behaves the same with and without TLS.
+    info.alpn = "http/1.1";
+    return true;
+#else
+    (void)info;
+    JANUS_LOG(LOG_ERR, "[gochat.ws] tls = true, but this libwebsockets was built without TLS\n");
+    return false;
+#endif
 }
 
 void WsServer::serviceLoop() {

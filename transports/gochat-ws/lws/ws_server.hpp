@@ -58,6 +58,9 @@ private:
     void releaseJanusSession(Connection& connection);
     void processInbox(Connection& connection);
     static void onLingerTimer(lws_sorted_usec_list_t* sul);
+    // tls = true: checks the certificate and key, then points lws at them.
+    // False (logged) when they cannot be used.
+    bool configureTls(struct lws_context_creation_info& info) const;
     bool acceptsUpgrade(struct lws* wsi) const;
     // A plain HTTP request: a demo file (GET/HEAD) or 404/405.
     int serveHttp(struct lws* wsi, const char* uri) const;
