@@ -14,43 +14,17 @@ transport on 127.0.0.1:3300, the media goes over the veth to Janus on
 import contextlib
 import os
 import time
-import traceback
 
 import pytest
 
 from harness import demo_page as demo
 from harness import janus as janus_mod
 from harness import netns, tokens
-from harness.browser import Browser, CheckLog, missing_tools, wait_until
+from harness.browser import CheckLog, open_browser, require_browser_tools, run_checked, wait_until
+from harness.demo_page import page_url
 from harness.ids import snowflake, users
 
 CALL_TIMEOUT_S = 60
-
-
-def require_browser_tools():
-    problems = missing_tools()
-    if problems:
-        pytest.fail("; ".join(problems), pytrace=False)
-
-
-def page_url(channel, token):
-    return f"http://127.0.0.1:{janus_mod.GOCHAT_WS_PORT}/?channel={channel}&token={token}"
-
-
-def open_browser(stack, checks, name, out_dir, **options):
-    """A Browser closed by `stack`; once closed, its console errors,
-    warnings and uncaught page errors are noted in the check log."""
-    browser = Browser(name, out_dir, **options)
-
-    def finish():
-        browser.close()
-        for message in browser.console:
-            if message["type"] == "pageerror":
-                checks.note({"pageerror": name, "text": message["text"]})
-            elif message["type"] in ("error", "warning"):
-                checks.note({"console": name, "type": message["type"], "text": message["text"]})
-    stack.callback(finish)
-    return browser
 
 
 def demo_call(checks, out_dir, wav, people, refused_url, timeout_s):
@@ -169,16 +143,6 @@ def demo_call(checks, out_dir, wav, people, refused_url, timeout_s):
             return m
         gone = until_ok(left)
         checks.report("leave_removes_tile", gone["ok"], participants=gone["participants"])
-
-
-def run_checked(checks, scenario, *args):
-    """Runs a scenario; an exception becomes the failed check "exception"
-    (with its traceback), after the browsers were closed."""
-    try:
-        return scenario(checks, *args)
-    except Exception as error:
-        checks.report("exception", False, error=f"{error}\n{traceback.format_exc()}")
-        return None
 
 
 def test_two_people_join_from_the_demo_page_and_hear_and_see_each_other(gochat_janus, e2e_logdir):

@@ -160,11 +160,15 @@ Promise.resolve().then(() => fn(...args)).then(
 # A visible element whose ARIA role is button and whose name (aria-label,
 # else its text; value for <input>) is `name` (whitespace-normalised,
 # case-insensitive, whole name). With `enabled`, disabled ones do not count.
+# With `within` (a CSS selector), only buttons inside the first element it
+# matches count (none when it matches nothing).
 _FIND_BUTTON = """
-const [name, enabled] = arguments;
+const [name, enabled, within] = arguments;
 const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim().toLowerCase();
 const selector = 'button, [role="button"], input[type="button"], input[type="submit"], input[type="reset"]';
-for (const el of document.querySelectorAll(selector)) {
+const root = within ? document.querySelector(within) : document;
+if (!root) return null;
+for (const el of root.querySelectorAll(selector)) {
   const label = el.getAttribute('aria-label') || (el.tagName === 'INPUT' ? el.value : el.textContent);
   if (norm(label) !== norm(name)) continue;
   if (!el.getClientRects().length || getComputedStyle(el).visibility === 'hidden') continue;
@@ -330,33 +334,37 @@ class Browser:
 
     # ------------------------------------------------------- like a person
 
-    def find_button(self, name, enabled=False):
+    def find_button(self, name, enabled=False, within=None):
         """The visible button called `name` (its role and accessible name, as
-        a screen reader would announce it), or None."""
-        return self.run(_FIND_BUTTON, name, enabled)
+        a screen reader would announce it), or None. `within`: a CSS
+        selector; only that element's buttons count (e.g. the one next to
+        a given person in a list)."""
+        return self.run(_FIND_BUTTON, name, enabled, within)
 
-    def wait_button(self, name, timeout=None, enabled=False):
+    def wait_button(self, name, timeout=None, enabled=False, within=None):
         """Waits until the button called `name` is visible (and enabled, if
-        asked); returns its WebElement."""
+        asked; inside `within`, if given); returns its WebElement."""
         timeout = self.timeout if timeout is None else timeout
-        button = wait_until(lambda: self.find_button(name, enabled), timeout=timeout)
+        button = wait_until(lambda: self.find_button(name, enabled, within), timeout=timeout)
         if button is None:
             state = "visible and enabled" if enabled else "visible"
-            raise BrowserTimeout(f"{self.name}: no {state} button {name!r} after {timeout:.1f} s")
+            where = f" in {within}" if within else ""
+            raise BrowserTimeout(f"{self.name}: no {state} button {name!r}{where} after {timeout:.1f} s")
         return button
 
-    def click_button(self, name, timeout=None):
-        """Clicks the button called `name` like a person: waits until it is
-        visible and enabled, then a real click at its centre (WebDriver
-        refuses a click another element would receive). Retries while the
-        page re-renders it."""
+    def click_button(self, name, timeout=None, within=None):
+        """Clicks the button called `name` (inside `within`, a CSS selector,
+        if given) like a person: waits until it is visible and enabled,
+        then a real click at its centre (WebDriver refuses a click another
+        element would receive). Retries while the page re-renders it."""
         from selenium.common.exceptions import (ElementClickInterceptedException,
                                                 ElementNotInteractableException,
                                                 StaleElementReferenceException)
         timeout = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + timeout
         while True:
-            button = self.wait_button(name, timeout=max(0.0, deadline - time.monotonic()), enabled=True)
+            button = self.wait_button(name, timeout=max(0.0, deadline - time.monotonic()), enabled=True,
+                                      within=within)
             try:
                 button.click()
                 return
@@ -411,6 +419,44 @@ class Browser:
         """The collected console messages of these types."""
         self.console_messages()
         return [m for m in self.console if m["type"] in types]
+
+
+def require_browser_tools():
+    """Fails the calling test (no traceback) when Chromium, chromedriver or
+    selenium is missing."""
+    import pytest
+    problems = missing_tools()
+    if problems:
+        pytest.fail("; ".join(problems), pytrace=False)
+
+
+def open_browser(stack, checks, name, log_dir, **options):
+    """A Browser (options as for Browser) closed by `stack` (a
+    contextlib.ExitStack); once closed, its console errors, warnings and
+    uncaught page errors are noted in `checks` (a CheckLog)."""
+    browser = Browser(name, log_dir, **options)
+
+    def finish():
+        browser.close()
+        for message in browser.console:
+            if message["type"] == "pageerror":
+                checks.note({"pageerror": name, "text": message["text"]})
+            elif message["type"] in ("error", "warning"):
+                checks.note({"console": name, "type": message["type"], "text": message["text"]})
+    stack.callback(finish)
+    return browser
+
+
+def run_checked(checks, scenario, *args):
+    """Runs `scenario(checks, *args)`; an exception becomes the failed check
+    "exception" (with its traceback), after the scenario's browsers were
+    closed. Returns what the scenario returned, None after an exception."""
+    import traceback
+    try:
+        return scenario(checks, *args)
+    except Exception as error:
+        checks.report("exception", False, error=f"{error}\n{traceback.format_exc()}")
+        return None
 
 
 class CheckLog:

@@ -18,6 +18,20 @@ import re
 import struct
 import wave
 
+from harness import janus as janus_mod
+
+
+def page_url(channel, token):
+    """The demo page's link for one person (the form is prefilled from it),
+    served by the GoChat transport in the test namespace."""
+    return f"http://127.0.0.1:{janus_mod.GOCHAT_WS_PORT}/?channel={channel}&token={token}"
+
+
+def participant_item(user_id):
+    """CSS selector of `user_id`'s row in the participant list: the row
+    holds the buttons next to that person ("Mute for me", "Deafen")."""
+    return f'#participants li[data-user="{user_id}"]'
+
 
 def write_voice_wav(path, hz=440.0, talk_s=1.2, pause_s=1.0, rate=48000, amplitude=0.5):
     """The fake microphone (Chromium loops the file): a sine in bursts, like
@@ -67,13 +81,15 @@ CAMERA_BUTTON_ENABLED = "() => !document.getElementById('camera').disabled"
 
 # async (otherId) => {...}: what the remote media of `otherId` does right
 # now in this page: the stats of the receivers whose tracks are in that
-# user's tile (inbound audioLevel and totalAudioEnergy, framesDecoded),
+# user's tile (inbound audioLevel and totalAudioEnergy, framesDecoded,
+# packetsReceived as audioPackets/videoPackets),
 # the participant list and who is lit as speaking, whether the tile
 # exists, the latency shown, status and error texts.
 MEASURE = """
 async (other) => {
   const demo = window.demo;
-  const out = { audioLevel: 0, audioEnergy: 0, framesDecoded: 0, participants: [], speaking: [] };
+  const out = { audioLevel: 0, audioEnergy: 0, framesDecoded: 0, audioPackets: 0, videoPackets: 0,
+    participants: [], speaking: [] };
   for (const li of document.querySelectorAll('#participants li')) {
     out.participants.push(li.dataset.user);
     if (li.classList.contains('speaking')) out.speaking.push(li.dataset.user);
@@ -92,8 +108,10 @@ async (other) => {
       if (s.kind === 'audio') {
         out.audioLevel = Math.max(out.audioLevel, s.audioLevel || 0);
         out.audioEnergy += s.totalAudioEnergy || 0;
+        out.audioPackets += s.packetsReceived || 0;
       } else if (s.kind === 'video') {
         out.framesDecoded += s.framesDecoded || 0;
+        out.videoPackets += s.packetsReceived || 0;
       }
     });
   }
@@ -236,8 +254,9 @@ VIDEO_CAPABILITIES = """
 """
 
 # async (otherId) => {...}: the inbound video of `otherId`'s tile:
-# framesDecoded, packetsReceived, decoder, and its codec (mimeType, fmtp,
-# payloadType) from the stats' codecId.
+# framesDecoded, keyFramesDecoded, packetsReceived, the key frame requests
+# this page sent for it (pliCount, firCount), decoder, and its codec
+# (mimeType, fmtp, payloadType) from the stats' codecId.
 INBOUND_VIDEO = """
 async (other) => {
   const out = { framesDecoded: 0, mimeType: null, fmtp: null };
@@ -250,7 +269,12 @@ async (other) => {
   stats.forEach((s) => {
     if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
     out.framesDecoded = s.framesDecoded || 0;
+    out.keyFramesDecoded = s.keyFramesDecoded || 0;
     out.packetsReceived = s.packetsReceived;
+    out.pliCount = s.pliCount || 0;
+    out.firCount = s.firCount || 0;
+    out.ssrc = s.ssrc;
+    out.mid = s.mid;
     out.decoder = s.decoderImplementation;
     const c = s.codecId && stats.get(s.codecId);
     if (c) { out.mimeType = c.mimeType; out.fmtp = c.sdpFmtpLine || ''; out.payloadType = c.payloadType; }
@@ -259,8 +283,9 @@ async (other) => {
 }
 """
 
-# async () => [{mid, mimeType, payloadType, framesEncoded, encoder}]: what
-# this page really sends (video outbound-rtp and its codec).
+# async () => [{mid, mimeType, payloadType, framesEncoded, keyFramesEncoded,
+# pliCount, firCount, encoder}]: what this page really sends (video
+# outbound-rtp and its codec, the key frame requests it received).
 OUTBOUND_VIDEO = """
 async () => {
   const stats = await window.demo.pc.getStats();
@@ -269,12 +294,41 @@ async () => {
     if (s.type === 'outbound-rtp' && s.kind === 'video') {
       const c = s.codecId && stats.get(s.codecId);
       out.push({ mid: s.mid, mimeType: c && c.mimeType, payloadType: c && c.payloadType,
-        framesEncoded: s.framesEncoded, encoder: s.encoderImplementation });
+        framesEncoded: s.framesEncoded, keyFramesEncoded: s.keyFramesEncoded, pliCount: s.pliCount || 0,
+        firCount: s.firCount || 0, ssrc: s.ssrc, encoder: s.encoderImplementation });
     }
   });
   return out;
 }
 """
+
+# async (otherId, base, need, timeoutMs) => {...}: watches the inbound
+# video of `otherId`'s tile (INBOUND_VIDEO) every 50 ms, inside the page,
+# until framesDecoded reaches base.framesDecoded + need or timeoutMs
+# passed. `base` is what INBOUND_VIDEO said before (while the video was
+# stopped). Returns the page's clock (Date.now(), ms) when the watch
+# started, when the first new packet, the first new decoded frame, the
+# first new key frame were seen and when `need` frames were reached (null
+# if not), and the last INBOUND_VIDEO.
+VIDEO_RESUMES = """
+async (other, base, need, timeoutMs) => {
+  const inbound = (%s);
+  const out = { start: Date.now(), firstPacketAt: null, firstFrameAt: null, firstKeyFrameAt: null,
+    reachedAt: null, polls: 0 };
+  for (;;) {
+    const now = Date.now();
+    const s = await inbound(other);
+    out.polls += 1;
+    out.last = s;
+    if (out.firstPacketAt === null && (s.packetsReceived || 0) > (base.packetsReceived || 0)) out.firstPacketAt = now;
+    if (out.firstFrameAt === null && s.framesDecoded > base.framesDecoded) out.firstFrameAt = now;
+    if (out.firstKeyFrameAt === null && s.keyFramesDecoded > (base.keyFramesDecoded || 0)) out.firstKeyFrameAt = now;
+    if (s.framesDecoded >= base.framesDecoded + need) { out.reachedAt = now; return out; }
+    if (now - out.start >= timeoutMs) return out;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+""" % INBOUND_VIDEO.strip()
 
 # () => string: the page's current local description (its last answer).
 LOCAL_SDP = "() => window.demo.pc.localDescription.sdp"
