@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
-# Install every Debian package the project needs to build and test.
-# Idempotent and non-interactive: runs `apt-get update` only when a package
-# is missing. Debian 12 (bookworm); needs root (or sudo).
+# Install the Debian packages the project needs. Idempotent and
+# non-interactive: runs `apt-get update` only when a package is missing.
+# Debian 12 (bookworm); needs root (or sudo).
+#
+#   bash scripts/install-deps.sh run    # build and run the SFU (scripts/run.sh)
+#   bash scripts/install-deps.sh test   # that, plus the test toolchain (scripts/test.sh)
 set -euo pipefail
 
-BUILD_PACKAGES=(
+MODE=${1:-test}
+
+# Building and running: a compiler, autotools, Janus and the libraries the
+# plugin and the transport link (and CMocka, which configure checks for).
+RUN_PACKAGES=(
   build-essential autoconf automake libtool pkg-config
   janus janus-dev
   libglib2.0-dev libjansson-dev libjwt-dev libwebsockets-dev libcmocka-dev libssl-dev
-  clang-14 libclang-rt-14-dev   # make fuzz: clang++ -fsanitize=fuzzer,address,undefined
+  openssl   # scripts/run.sh makes the auth secret and, with GOCHAT_TLS=1, a certificate
 )
+# Testing: real WebRTC clients, a browser and its driver, the fuzzers.
 TEST_PACKAGES=(
+  clang-14 libclang-rt-14-dev   # make fuzz: clang++ -fsanitize=fuzzer,address,undefined
   python3 python3-aiortc python3-websockets python3-numpy python3-pytest
   iproute2 util-linux
   chromium chromium-driver python3-selenium   # the browser tests (tests/e2e/harness/browser.py)
-  openssl   # test_transport_tls.py makes its certificates with `openssl req`
 )
-PACKAGES=("${BUILD_PACKAGES[@]}" "${TEST_PACKAGES[@]}")
+case "$MODE" in
+  run) PACKAGES=("${RUN_PACKAGES[@]}") ;;
+  test) PACKAGES=("${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}") ;;
+  *) echo "usage: install-deps.sh [run|test]" >&2; exit 2 ;;
+esac
 
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
@@ -36,7 +48,11 @@ if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 
-echo "install-deps.sh: installing ${missing[*]}"
+echo "install-deps.sh ($MODE): installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Running needs nothing a package merely recommends; the test toolchain
+# (Chromium's fonts, say) keeps Debian's recommendations.
+APT_OPTIONS=(-y -q)
+if [ "$MODE" = run ]; then APT_OPTIONS+=(--no-install-recommends); fi
 "${SUDO[@]}" apt-get update -q
-"${SUDO[@]}" apt-get install -y -q "${missing[@]}"
+"${SUDO[@]}" apt-get install "${APT_OPTIONS[@]}" "${missing[@]}"

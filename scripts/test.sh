@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# THE test command: install deps, build from a clean state into ./local,
-# run the CMocka unit tests (make check), then the end-to-end suite against
-# the real Janus binary (tests/e2e, see docs/testing.md).
+# THE test command: install deps, build from a clean state (out of tree, in
+# ./build/local) into ./local, run the CMocka unit tests (make check) and a
+# short fuzz run, then the end-to-end suite against the real Janus binary
+# (tests/e2e, see docs/testing.md), then a second pass of part of it with
+# ASan/UBSan. About 15 minutes on 2 cores once the packages are installed.
 #
 #   bash scripts/test.sh                 # everything
 #   bash scripts/test.sh -k foundation   # extra arguments go to pytest
@@ -18,35 +20,45 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 PYTHON=/usr/bin/python3   # Debian's aiortc/websockets live here, not in a pyenv python3
+BUILD="$REPO/build/local"
 status=0
+STARTED=$SECONDS
 
-bash scripts/install-deps.sh
+# A stage heading with the time spent so far, so a long run shows progress.
+stage() { printf '\n== [%dm%02ds] %s ==\n' $(((SECONDS - STARTED) / 60)) $(((SECONDS - STARTED) % 60)) "$*"; }
+
+stage "packages (scripts/install-deps.sh test)"
+bash scripts/install-deps.sh test
 
 if [ "${GOCHAT_SKIP_BUILD:-0}" != "1" ]; then
-  echo "== build (clean) =="
+  stage "build (clean, in $BUILD; about 2 minutes)"
+  # An in-tree build of an older checkout would stop configure in $BUILD.
   if [ -f Makefile ]; then make distclean >/dev/null 2>&1 || true; fi
-  rm -rf "$REPO/local"
+  rm -rf "$REPO/local" "$BUILD"
   autoreconf -fi
   CONFIGURE_FLAGS=()
   if [ "${GOCHAT_SANITIZE:-0}" = "1" ]; then CONFIGURE_FLAGS+=(--enable-sanitizers); fi
-  ./configure --prefix="$REPO/local" "${CONFIGURE_FLAGS[@]}"
+  mkdir -p "$BUILD"
+  cd "$BUILD"
+  "$REPO/configure" --prefix="$REPO/local" "${CONFIGURE_FLAGS[@]}"
   make -j2
   make install
 
-  echo "== unit tests (make check) =="
+  stage "unit tests (make check)"
   if ! make -j2 check; then
     status=1
-    find . -name 'test-suite.log' -not -path './local/*' -exec cat {} + || true
+    find . -name 'test-suite.log' -exec cat {} + || true
   fi
 
   # libFuzzer targets (clang, independent of the gcc build): a short run so
-  # CI exercises them; crashes land in tests/fuzz/artifacts/.
+  # CI exercises them; crashes land in build/local/tests/fuzz/artifacts/.
   if [ "${GOCHAT_FUZZ_SECONDS:-10}" != "0" ]; then
-    echo "== fuzz (make fuzz, ${GOCHAT_FUZZ_SECONDS:-10} s per target) =="
+    stage "fuzz (make fuzz, ${GOCHAT_FUZZ_SECONDS:-10} s per target)"
     if ! make fuzz FUZZ_SECONDS="${GOCHAT_FUZZ_SECONDS:-10}"; then
       status=1
     fi
   fi
+  cd "$REPO"
 fi
 
 if [ "${GOCHAT_SANITIZE:-0}" = "1" ]; then
@@ -54,10 +66,10 @@ if [ "${GOCHAT_SANITIZE:-0}" = "1" ]; then
   # Janus is not, so the ASan runtime must be preloaded into it. The harness
   # sets ASAN_OPTIONS/UBSAN_OPTIONS and fails a test on any report.
   export GOCHAT_JANUS_PRELOAD="${GOCHAT_JANUS_PRELOAD:-$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)}"
-  echo "== sanitizer run: LD_PRELOAD=$GOCHAT_JANUS_PRELOAD =="
+  echo "sanitizer run: LD_PRELOAD=$GOCHAT_JANUS_PRELOAD"
 fi
 
-echo "== end-to-end tests (real Janus in a private network namespace) =="
+stage "end-to-end tests (real Janus in a private network namespace; about 9 minutes)"
 # The suite moves itself into a fresh network namespace (tests/e2e/conftest.py),
 # so it needs root, as CI is.
 export GOCHAT_PREFIX="${GOCHAT_PREFIX:-$REPO/local}"
@@ -72,13 +84,15 @@ fi
 # runs everything that way instead. GOCHAT_SANITIZER_PASS=0 skips it.
 if [ "${GOCHAT_SANITIZER_PASS:-1}" = "1" ] && [ "${GOCHAT_SANITIZE:-0}" != "1" ] && \
    [ "${GOCHAT_SKIP_BUILD:-0}" != "1" ] && [ "$#" -eq 0 ] && git rev-parse --git-dir >/dev/null 2>&1; then
-  echo "== sanitizer pass: ASan+UBSan modules, Janus with the runtime preloaded =="
   ASAN_TREE="$REPO/run/asan-build"
+  ASAN_LOG="$ASAN_TREE.log"
+  stage "sanitizer build: ASan+UBSan modules in $ASAN_TREE (about 2 minutes; log: $ASAN_LOG)"
   rm -rf "$ASAN_TREE" && mkdir -p "$ASAN_TREE"
   git ls-files -z | tar --null -T - -cf - | tar -xf - -C "$ASAN_TREE"
-  if (cd "$ASAN_TREE" && autoreconf -fi >/dev/null 2>&1 && \
-      ./configure --prefix="$ASAN_TREE/local" --enable-sanitizers >/dev/null && \
-      make -j2 >/dev/null && make install >/dev/null); then
+  if (cd "$ASAN_TREE" && set -e && echo "autoreconf" && autoreconf -fi >"$ASAN_LOG" 2>&1 && \
+      echo "configure --enable-sanitizers" && ./configure --prefix="$ASAN_TREE/local" --enable-sanitizers >>"$ASAN_LOG" 2>&1 && \
+      echo "make" && make -j2 >>"$ASAN_LOG" 2>&1 && make install >>"$ASAN_LOG" 2>&1); then
+    stage "sanitizer pass: Janus with the runtime preloaded (about 3 minutes)"
     if ! GOCHAT_PREFIX="$ASAN_TREE/local" \
          GOCHAT_JANUS_PRELOAD="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)" \
          "$PYTHON" -m pytest tests/e2e/test_foundation.py tests/e2e/test_plain_janus_api.py \
@@ -86,11 +100,13 @@ if [ "${GOCHAT_SANITIZER_PASS:-1}" = "1" ] && [ "${GOCHAT_SANITIZE:-0}" != "1" ]
       status=1
     fi
   else
-    echo "scripts/test.sh: the sanitizer build failed" >&2
+    tail -n 40 "$ASAN_LOG" >&2 || true
+    echo "scripts/test.sh: the sanitizer build failed (log: $ASAN_LOG)" >&2
     status=1
   fi
 fi
 
+stage "done"
 if [ "$status" -ne 0 ]; then
   echo "scripts/test.sh: FAILED (e2e logs: run/e2e/latest/)" >&2
 fi
