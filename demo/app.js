@@ -1,6 +1,6 @@
 // GoChat SFU demo client. Speaks the GoChat envelope {op,t,d} over the
 // WebSocket at /signal of the server that served this page, the way
-// GoChat's web client does (PROTOCOL.md sections 2, 3 and 3.8):
+// GoChat's web client does (docs/protocol.md):
 //   join (t 500) -> server offer (501) -> our answer (502), trickle (503)
 //   both ways, re-offers answered as they come, camera toggled with
 //   {"event":"negotiate"}, speaking (514), moderation (507/508), ping (op 2).
@@ -227,7 +227,7 @@ function detachTrack(userId, track) {
 function createPeerConnection() {
   const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
   // The microphone goes in before the first offer: Chromium then puts it on
-  // the offer's first audio line, as the SFU expects (PROTOCOL.md 3.8).
+  // the offer's first audio line, as the SFU expects (docs/protocol.md, Negotiation).
   pc.addTrack(demo.mic, demo.localStream);
 
   pc.onicecandidate = (event) => {
@@ -357,7 +357,7 @@ function onMessage(text) {
       forgetIfGone(d.user);
       return renderParticipants();
     case 514: {
-      if (typeof d.user_id !== 'string') return; // a decimal string (PROTOCOL.md 3.6)
+      if (typeof d.user_id !== 'string') return; // a decimal string (docs/protocol.md, Speaking indicator)
       participant(d.user_id).speaking = d.speaking === true;
       return renderParticipants();
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates the seed corpora in tests/fuzz/corpus/ from real messages:
-# the envelopes of PROTOCOL.md, a browser's SDP offer and answer, the Janus
+# the envelopes of docs/protocol.md, a browser's SDP offer and answer, the Janus
 # replies and plugin events the transport sees, and tokens minted by the
 # built tools/gochat-token (fixed --issued-at, the fuzz_token secret).
 #   bash tests/fuzz/make_seeds.sh [BUILD_DIR]      # BUILD_DIR holds tools/gochat-token

@@ -1,11 +1,7 @@
-// Voice control in the registry (PROTOCOL.md 3.5, 3.6): every privileged
+// Voice control in the registry (docs/voice-control.md): every privileged
 // event against each permission, the administrator override, broadcasts,
 // what persists, and the speaking state muted users never show.
-#include "plugins/gochat-sfu/core/registry.hpp"
-#include "plugins/gochat-sfu/janus/wire_events.hpp"
-#include "tests/unit/cmocka.hpp"
-
-#include <deque>
+#include "tests/unit/registry_fixture.hpp"
 
 #include <functional>
 #include <initializer_list>
@@ -13,86 +9,23 @@
 #include <vector>
 
 using namespace gochat::sfu;
+using namespace gochat::sfu::testing;
 
 namespace {
 
-constexpr ChannelId kChannel = 1234567890123456789;
 constexpr UserId kMod = 1111111111111111111;
 constexpr UserId kBob = 2222222222222222222;
-constexpr int64_t kVoice = (int64_t{1} << 20) | (int64_t{1} << 21) | (int64_t{1} << 22);
-constexpr int64_t kMute = int64_t{1} << 23;
-constexpr int64_t kDeafen = int64_t{1} << 24;
-constexpr int64_t kMove = int64_t{1} << 25;
-constexpr int64_t kAdmin = int64_t{1} << 26;
 constexpr SessionId kModSession = 1;
 constexpr SessionId kBobSession = 2;
 
-// What the participants would be told (the adapter's wire table). Kept for
-// the whole test run, so several results can be compared at once.
-const WireEvent* findEvent(const Effects& effects, SessionId to, const std::string& name) {
-    static std::deque<std::vector<WireEvent>> kept;
-    kept.push_back(wireEventsOf(effects));
-    for (const WireEvent& event : kept.back())
-        if (event.to == to && event.name == name) return &event;
-    return nullptr;
-}
-
-template <class T>
-T field(const WireEvent& event, const std::string& key) {
-    for (const auto& [name, value] : event.fields)
-        if (name == key) return std::get<T>(value);
-    fail_msg("event %s has no field %s", event.name.c_str(), key.c_str());
-    return T{};
-}
-
-const SetFanout* fanoutOf(const Effects& effects, SessionId publisher, MediaKind kind) {
-    const SetFanout* last = nullptr;
-    for (const Effect& effect : effects)
-        if (const SetFanout* change = std::get_if<SetFanout>(&effect))
-            if (change->publisher == publisher && change->kind == kind) last = change;
-    return last;
-}
-
-struct Room2 {
-    RoomRegistry registry{RegistryConfig{}};
-    Millis now = 1'000;
-
-    Effects join(SessionId session, UserId user, int64_t perms, bool moved = false) {
-        JoinRequest request{session, kChannel, user, kChannel, perms, moved};
-        return registry.join(request, now);
-    }
-    // Completes every offer with a browser-like answer (audio sent, all received).
-    void settle(SessionId session, Effects effects) {
-        for (int guard = 0; guard < 10; ++guard) {
-            const SendOffer* offer = nullptr;
-            for (const Effect& effect : effects)
-                if (const SendOffer* o = std::get_if<SendOffer>(&effect))
-                    if (o->to == session) offer = o;
-            if (!offer) return;
-            std::vector<AnsweredLine> lines;
-            for (const PlannedLine& line : offer->plan.lines) {
-                Direction d = Direction::Inactive;
-                if (line.direction == Direction::RecvOnly && line.kind == MediaKind::Audio) d = Direction::SendOnly;
-                if (line.direction == Direction::SendOnly) d = Direction::RecvOnly;
-                lines.push_back({line.mindex, line.kind, d, line.codec.empty() ? (line.kind == MediaKind::Audio ? "opus" : "vp8") : line.codec, {}});
-            }
-            effects = registry.answer(session, lines, now);
-        }
-    }
-    void tickAndSettle() {
-        for (int round = 0; round < 5; ++round) {
-            now += 100;
-            Effects effects = registry.tick(now);
-            settle(kModSession, effects);
-            settle(kBobSession, effects);
-        }
-    }
-    // A moderator with `perms` and Bob, both publishing audio to each other.
-    explicit Room2(int64_t modPerms) {
+// A moderator with `modPerms` and Bob, both publishing audio to each other.
+struct Room2 : RegistryFixture {
+    explicit Room2(int64_t modPerms) : RegistryFixture(RegistryConfig{}) {
         settle(kModSession, join(kModSession, kMod, kVoice | modPerms));
         settle(kBobSession, join(kBobSession, kBob, kVoice));
         tickAndSettle();
     }
+    void tickAndSettle() { settleEveryone({kModSession, kBobSession}); }
 };
 
 struct Privileged {
@@ -237,7 +170,7 @@ void block_ejects_refuses_rejoin_and_outlives_the_room(void**) {
     assert_int_equal(room.registry.roomCount(), 0);
     const Effects rejoin = room.join(5, kBob, kVoice);  // ...the block does not
     assert_string_equal(field<std::string>(*findEvent(rejoin, 5, "join_refused"), "error").c_str(), "blocked");
-    const Effects moved = room.join(6, kBob, kVoice, true);
+    const Effects moved = room.join(6, kBob, kVoice, kChannel, true);
     assert_non_null(findEvent(moved, 6, "joined"));
 }
 

@@ -49,7 +49,7 @@ void moved_token_grants_connect_speak_and_video_only(void**) {
 }
 
 void documented_bit_19_is_not_connect(void**) {
-    // PROTOCOL.md section 4: tokens in the wild follow the code (bit 20).
+    // docs/voice-control.md, Permissions: tokens in the wild follow the code (bit 20).
     assert_false(authorize(Grants::fromToken(bit(19), false, kBits), Action::Join));
     assert_true(authorize(Grants::fromToken(7340032, false, kBits), Action::PublishVideo));  // Connect|Speak|Video
 }

@@ -1,141 +1,23 @@
 // The room registry: joins and refusals, the offer sequence GoChat's web
 // client needs, who forwards to whom, departures, line reuse and timers.
 // Time is injected: no test sleeps.
-#include "plugins/gochat-sfu/core/registry.hpp"
-#include "plugins/gochat-sfu/janus/wire_events.hpp"
-#include "tests/unit/cmocka.hpp"
-
-#include <deque>
+#include "tests/unit/registry_fixture.hpp"
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
 using namespace gochat::sfu;
+using namespace gochat::sfu::testing;
 
 namespace {
 
-constexpr ChannelId kChannel = 1234567890123456789;
 constexpr UserId kAlice = 1111111111111111111;
 constexpr UserId kBob = 2222222222222222222;
 constexpr UserId kCarol = 3333333333333333333;
-constexpr int64_t kConnect = int64_t{1} << 20;
-constexpr int64_t kSpeak = int64_t{1} << 21;
-constexpr int64_t kVideo = int64_t{1} << 22;
-constexpr int64_t kVoice = kConnect | kSpeak | kVideo;
-
-template <class T>
-std::vector<T> only(const Effects& effects) {
-    std::vector<T> out;
-    for (const Effect& effect : effects)
-        if (const T* item = std::get_if<T>(&effect)) out.push_back(*item);
-    return out;
-}
-
-// What the participants would be told (the adapter's wire table). Kept for
-// the whole test run, so several results can be compared at once.
-const WireEvent* findEvent(const Effects& effects, SessionId to, const std::string& name) {
-    static std::deque<std::vector<WireEvent>> kept;
-    kept.push_back(wireEventsOf(effects));
-    for (const WireEvent& event : kept.back())
-        if (event.to == to && event.name == name) return &event;
-    return nullptr;
-}
-
-std::string errorOf(const WireEvent& event) {
-    for (const auto& [key, value] : event.fields)
-        if (key == "error") return std::get<std::string>(value);
-    return {};
-}
-
-const SendOffer* offerTo(const Effects& effects, SessionId to) {
-    for (const Effect& effect : effects)
-        if (const SendOffer* offer = std::get_if<SendOffer>(&effect))
-            if (offer->to == to) return offer;
-    return nullptr;
-}
-
-const SetFanout* fanoutOf(const Effects& effects, SessionId publisher, MediaKind kind) {
-    const SetFanout* last = nullptr;
-    for (const Effect& effect : effects)
-        if (const SetFanout* change = std::get_if<SetFanout>(&effect))
-            if (change->publisher == publisher && change->kind == kind) last = change;
-    return last;
-}
-
-// Drives a registry like the adapter would, keeping the current time.
-struct Fixture {
-    RoomRegistry registry{[] {
-        RegistryConfig config;
-        config.emptyRoomTtl = 10'000;
-        config.offerDebounce = 50;
-        config.maxParticipants = 3;
-        return config;
-    }()};
-    Millis now = 1'000;
-
-    Effects join(SessionId session, UserId user, int64_t perms = kVoice, ChannelId tokenChannel = kChannel, bool moved = false) {
-        JoinRequest request;
-        request.session = session;
-        request.channel = kChannel;
-        request.user = user;
-        request.tokenChannel = tokenChannel;
-        request.perms = perms;
-        request.moved = moved;
-        return registry.join(request, now);
-    }
-
-    // Answers like a browser: own lines sent as allowed, every remote line received.
-    Effects answerAll(SessionId session, const OfferPlan& plan, bool sendAudio = true, bool sendVideo = false) {
-        std::vector<AnsweredLine> lines;
-        for (const PlannedLine& line : plan.lines) {
-            // Like a browser: the first codec of each line is named.
-            const std::string codec = !line.codec.empty() ? line.codec : line.kind == MediaKind::Audio ? "opus" : "vp8";
-            AnsweredLine answered{line.mindex, line.kind, Direction::Inactive, codec, {codec}};
-            if (line.direction == Direction::RecvOnly) {
-                const bool send = line.kind == MediaKind::Audio ? sendAudio : sendVideo;
-                answered.direction = send ? Direction::SendOnly : Direction::Inactive;
-            } else if (line.direction == Direction::SendOnly) {
-                answered.direction = Direction::RecvOnly;
-            }
-            lines.push_back(answered);
-        }
-        return registry.answer(session, lines, now);
-    }
-
-    // Joins and completes negotiation until no offer is pending.
-    OfferPlan joinAndSettle(SessionId session, UserId user, int64_t perms = kVoice) {
-        Effects effects = join(session, user, perms);
-        const SendOffer* offer = offerTo(effects, session);
-        assert_non_null(offer);
-        OfferPlan plan = offer->plan;
-        Effects more = answerAll(session, plan);
-        while (const SendOffer* next = offerTo(more, session)) {
-            plan = next->plan;
-            more = answerAll(session, plan);
-        }
-        return plan;
-    }
-
-    // Lets debounced re-offers fire and answers all of them.
-    void settleEveryone(std::vector<SessionId> sessions) {
-        for (int round = 0; round < 10; ++round) {
-            now += 100;
-            Effects effects = registry.tick(now);
-            bool any = false;
-            for (SessionId session : sessions) {
-                while (const SendOffer* offer = offerTo(effects, session)) {
-                    any = true;
-                    effects = answerAll(session, offer->plan);
-                }
-            }
-            if (!any) return;
-        }
-    }
-};
 
 void join_acks_then_offers_only_own_two_lines(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     Effects effects = f.join(2, kBob);
     assert_int_equal(effects.size(), 2);
@@ -146,7 +28,7 @@ void join_acks_then_offers_only_own_two_lines(void**) {
     assert_true(ack->answersRequest);
     const SendOffer* offer = std::get_if<SendOffer>(&effects[1]);
     assert_non_null(offer);
-    // Alice already publishes, yet the first offer holds only Bob's own lines (PROTOCOL.md 3.8).
+    // Alice already publishes, yet the first offer holds only Bob's own lines (docs/protocol.md, Negotiation).
     assert_int_equal(offer->plan.lines.size(), 2);
     assert_int_equal(static_cast<int>(offer->plan.lines[0].kind), static_cast<int>(MediaKind::Audio));
     assert_int_equal(static_cast<int>(offer->plan.lines[0].direction), static_cast<int>(Direction::RecvOnly));
@@ -154,7 +36,7 @@ void join_acks_then_offers_only_own_two_lines(void**) {
 }
 
 void first_answer_brings_remote_tracks_at_once(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     Effects effects = f.join(2, kBob);
     Effects followUp = f.answerAll(2, offerTo(effects, 2)->plan);
@@ -169,7 +51,7 @@ void first_answer_brings_remote_tracks_at_once(void**) {
 }
 
 void token_for_other_channel_is_unauthorized(void**) {
-    Fixture f;
+    RegistryFixture f;
     Effects effects = f.join(1, kAlice, kVoice, 42);
     const WireEvent* refusal = findEvent(effects, 1, "join_refused");
     assert_non_null(refusal);
@@ -179,7 +61,7 @@ void token_for_other_channel_is_unauthorized(void**) {
 }
 
 void join_without_connect_is_forbidden(void**) {
-    Fixture f;
+    RegistryFixture f;
     const Effects effects = f.join(1, kAlice, kSpeak | kVideo);
     const WireEvent* refusal = findEvent(effects, 1, "join_refused");
     assert_non_null(refusal);
@@ -188,13 +70,13 @@ void join_without_connect_is_forbidden(void**) {
 }
 
 void moved_token_joins_without_connect(void**) {
-    Fixture f;
+    RegistryFixture f;
     const Effects effects = f.join(1, kAlice, 0, kChannel, true);
     assert_non_null(findEvent(effects, 1, "joined"));
 }
 
 void join_beyond_capacity_is_room_full(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     f.joinAndSettle(2, kBob);
     f.joinAndSettle(3, kCarol);
@@ -205,7 +87,7 @@ void join_beyond_capacity_is_room_full(void**) {
 }
 
 void second_join_of_same_user_replaces_first(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     Effects effects = f.join(2, kAlice);
     const WireEvent* notice = findEvent(effects, 1, "replaced");
@@ -219,7 +101,7 @@ void second_join_of_same_user_replaces_first(void**) {
 }
 
 void audio_is_forwarded_only_to_ready_lines(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     Effects effects = f.join(2, kBob);
     Effects followUp = f.answerAll(2, offerTo(effects, 2)->plan);
@@ -235,7 +117,7 @@ void audio_is_forwarded_only_to_ready_lines(void**) {
 }
 
 void speaker_without_speak_gets_inactive_line_and_is_never_forwarded(void**) {
-    Fixture f;
+    RegistryFixture f;
     const OfferPlan mutePlan = f.joinAndSettle(1, kAlice, kConnect);
     assert_int_equal(static_cast<int>(mutePlan.lines[0].direction), static_cast<int>(Direction::Inactive));
     f.joinAndSettle(2, kBob);
@@ -243,18 +125,23 @@ void speaker_without_speak_gets_inactive_line_and_is_never_forwarded(void**) {
     // Even if Alice claims to send, she has no publication, so no fan-out.
     std::vector<AnsweredLine> claim = {{0, MediaKind::Audio, Direction::SendOnly, "opus", {"opus"}}};
     Effects effects = f.registry.requestOffer(1, f.now);
-    if (const SendOffer* offer = offerTo(effects, 1)) {
-        Effects answered = f.registry.answer(1, claim, f.now);
-        assert_null(fanoutOf(answered, 1, MediaKind::Audio));
-        (void)offer;
-    }
-    // Bob is heard by Alice: Alice holds a receiving line for Bob.
-    Effects tick = f.registry.tick(f.now += 100);
-    (void)tick;
+    const SendOffer* offer = offerTo(effects, 1);
+    assert_non_null(offer);
+    assert_int_equal(static_cast<int>(offer->plan.lines[0].direction), static_cast<int>(Direction::Inactive));
+    // Bob is heard by Alice: her offer holds a sending line for Bob.
+    const bool receivesBob = std::any_of(offer->plan.lines.begin(), offer->plan.lines.end(), [](const PlannedLine& line) {
+        return line.kind == MediaKind::Audio && line.direction == Direction::SendOnly && line.streamId == streamIdOf(kBob);
+    });
+    assert_true(receivesBob);
+    Effects answered = f.registry.answer(1, claim, f.now);
+    assert_null(fanoutOf(answered, 1, MediaKind::Audio));
+    assert_true(only<event::PublicationChanged>(answered).empty());
+    f.settleEveryone({1, 2});
+    assert_null(fanoutOf(f.registry.tick(f.now += 100), 1, MediaKind::Audio));
 }
 
 void leaving_frees_the_line_and_reoffers_it_inactive(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     f.joinAndSettle(2, kBob);
     f.settleEveryone({1, 2});
@@ -278,7 +165,7 @@ void leaving_frees_the_line_and_reoffers_it_inactive(void**) {
 }
 
 void freed_lines_are_reused_so_sdp_stays_bounded(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     for (int cycle = 0; cycle < 50; ++cycle) {
         const SessionId visitor = 100 + cycle;
@@ -294,7 +181,7 @@ void freed_lines_are_reused_so_sdp_stays_bounded(void**) {
 }
 
 void changes_during_an_unanswered_offer_fold_into_one_follow_up(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     Effects bobJoin = f.join(2, kBob);
     Effects bobFollow = f.answerAll(2, offerTo(bobJoin, 2)->plan);
@@ -321,7 +208,7 @@ void changes_during_an_unanswered_offer_fold_into_one_follow_up(void**) {
 }
 
 void answer_without_offer_is_invalid(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     const Effects effects = f.registry.answer(1, {}, f.now);
     const WireEvent* error = findEvent(effects, 1, "error");
@@ -330,7 +217,7 @@ void answer_without_offer_is_invalid(void**) {
 }
 
 void requests_before_join_are_refused(void**) {
-    Fixture f;
+    RegistryFixture f;
     const Effects answered = f.registry.answer(9, {}, f.now);
     assert_non_null(findEvent(answered, 9, "error"));
     const Effects left = f.registry.leave(9, LeaveReason::Left, f.now);
@@ -339,7 +226,7 @@ void requests_before_join_are_refused(void**) {
 }
 
 void empty_room_disappears_after_ttl(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     f.registry.leave(1, LeaveReason::Disconnected, f.now);
     assert_int_equal(f.registry.roomCount(), 1);
@@ -351,7 +238,7 @@ void empty_room_disappears_after_ttl(void**) {
 }
 
 void rejoin_within_ttl_keeps_the_room(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     f.registry.leave(1, LeaveReason::Disconnected, f.now);
     f.now += 5'000;
@@ -361,7 +248,7 @@ void rejoin_within_ttl_keeps_the_room(void**) {
 }
 
 void video_line_ready_requests_a_keyframe(void**) {
-    Fixture f;
+    RegistryFixture f;
     Effects aliceJoin = f.join(1, kAlice);
     f.answerAll(1, offerTo(aliceJoin, 1)->plan, true, true);  // Alice sends audio and video
     Effects bobJoin = f.join(2, kBob);
@@ -383,7 +270,7 @@ int positionOf(const Effects& effects) {
 }
 
 // Alice publishes audio and video, Bob receives both and answered.
-void callWithAliceCamera(Fixture& f) {
+void callWithAliceCamera(RegistryFixture& f) {
     Effects aliceJoin = f.join(1, kAlice);
     f.answerAll(1, offerTo(aliceJoin, 1)->plan, true, true);
     Effects bobJoin = f.join(2, kBob);
@@ -394,7 +281,7 @@ void callWithAliceCamera(Fixture& f) {
 // A browser decodes nothing after a pause until a keyframe comes (aiortc
 // does); the resumed line must get one at once, after its fan-out is set.
 void local_unmute_of_a_camera_requests_a_keyframe_after_the_fanout(void**) {
-    Fixture f;
+    RegistryFixture f;
     callWithAliceCamera(f);
     Effects muted = f.registry.muteUserLocally(2, kAlice, true, f.now);
     assert_true(only<RequestKeyframe>(muted).empty());
@@ -408,9 +295,8 @@ void local_unmute_of_a_camera_requests_a_keyframe_after_the_fanout(void**) {
 }
 
 void undeafen_requests_a_keyframe_from_every_camera_heard_again(void**) {
-    Fixture f;
+    RegistryFixture f;
     callWithAliceCamera(f);
-    constexpr int64_t kDeafen = int64_t{1} << 24;
     Effects carolJoin = f.join(3, kCarol, kVoice | kDeafen);
     f.answerAll(3, offerTo(carolJoin, 3)->plan);
     Effects deafened = f.registry.serverDeafen(3, kBob, true, f.now);
@@ -422,7 +308,7 @@ void undeafen_requests_a_keyframe_from_every_camera_heard_again(void**) {
 }
 
 void audio_only_resume_requests_no_keyframe(void**) {
-    Fixture f;
+    RegistryFixture f;
     Effects aliceJoin = f.join(1, kAlice);
     f.answerAll(1, offerTo(aliceJoin, 1)->plan, true, false);  // microphone only
     Effects bobJoin = f.join(2, kBob);
@@ -452,7 +338,7 @@ const SendAnswer* answerTo(const Effects& effects, SessionId to) {
 }
 
 void client_offer_while_our_offer_is_unanswered_is_refused(void**) {
-    Fixture f;
+    RegistryFixture f;
     const Effects joined = f.join(1, kAlice);  // our first offer is in flight
     const Effects effects = f.registry.clientOffer(
         1, {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}}), offered(1, MediaKind::Video, Direction::RecvOnly, {{"vp8", 96}})},
@@ -467,7 +353,7 @@ void client_offer_while_our_offer_is_unanswered_is_refused(void**) {
 }
 
 void client_offer_adding_a_camera_is_answered_and_reoffered_to_others(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     f.joinAndSettle(2, kBob);
     f.settleEveryone({1, 2});
@@ -505,7 +391,7 @@ void client_offer_adding_a_camera_is_answered_and_reoffered_to_others(void**) {
 }
 
 void client_offer_with_an_extra_transceiver_keeps_it_idle(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     const Effects effects = f.registry.clientOffer(
         1,
@@ -525,14 +411,14 @@ void client_offer_with_an_extra_transceiver_keeps_it_idle(void**) {
 }
 
 void client_offer_dropping_lines_is_invalid(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     const Effects effects = f.registry.clientOffer(1, {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}})}, "sdp", f.now);
     assert_string_equal(errorOf(*findEvent(effects, 1, "error")).c_str(), "invalid message");
 }
 
 void unanswered_offer_times_out_and_frees_the_place(void**) {
-    Fixture f;
+    RegistryFixture f;
     f.joinAndSettle(1, kAlice);
     const Effects joined = f.join(2, kBob);  // Bob never answers
     (void)joined;
@@ -552,7 +438,7 @@ void unanswered_offer_times_out_and_frees_the_place(void**) {
 
 // A camera answered the way Chromium does when it prefers VP9 but keeps all:
 // its answer lists VP9 first, yet it sends the offer's first kept format.
-Effects answerCameraListing(Fixture& f, SessionId session, const OfferPlan& plan, std::vector<std::string> videoCodecs) {
+Effects answerCameraListing(RegistryFixture& f, SessionId session, const OfferPlan& plan, std::vector<std::string> videoCodecs) {
     std::vector<AnsweredLine> lines;
     for (const PlannedLine& line : plan.lines) {
         AnsweredLine answered{line.mindex, line.kind, Direction::Inactive, line.kind == MediaKind::Audio ? "opus" : videoCodecs.front(), {}};
@@ -571,7 +457,7 @@ const PlannedLine* cameraLineOf(const OfferPlan& plan, const std::string& stream
 }
 
 void publisher_codec_follows_our_offer_order_not_the_answers(void**) {
-    Fixture f;
+    RegistryFixture f;
     const Effects joined = f.join(1, kAlice);
     answerCameraListing(f, 1, offerTo(joined, 1)->plan, {"vp9", "vp8", "h264"});
     const Effects bob = f.join(2, kBob);
@@ -582,7 +468,7 @@ void publisher_codec_follows_our_offer_order_not_the_answers(void**) {
 }
 
 void a_publisher_switching_to_another_negotiated_codec_is_followed(void**) {
-    Fixture f;
+    RegistryFixture f;
     const Effects joined = f.join(1, kAlice);
     answerCameraListing(f, 1, offerTo(joined, 1)->plan, {"vp9", "vp8"});
     f.joinAndSettle(2, kBob);

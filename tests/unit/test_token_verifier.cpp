@@ -1,4 +1,4 @@
-// Token verification (PROTOCOL.md 3.1, docs/tokens.md).
+// Token verification (docs/tokens.md).
 //
 // Valid tokens come from mintToken (libjwt). Crafted tokens are assembled
 // here from JSON text, base64url and GLib's HMAC, an implementation
@@ -57,7 +57,7 @@ std::string craft(std::string_view header, std::string_view payload, std::string
     return input + "." + base64UrlEncode(hmac(digest, secret, input));
 }
 
-// The claims of PROTOCOL.md section 5, valid at kNow. Tests change one thing.
+// The claims of docs/tokens.md, valid at kNow. Tests change one thing.
 JsonRef standardClaims() {
     JsonRef audience = JsonRef::array();
     json_array_append_new(audience.get(), json_string("sfu"));

@@ -301,7 +301,7 @@ OfferPlan RoomRegistry::buildOfferLocked(Room& room, Participant& participant, M
         planned.kind = line.kind;
         if (isOwnLine(line.mindex)) {
             // Without the permission the line is still offered (the client
-            // needs the transceiver) but inactive (docs/protocol.md, Media).
+            // needs the transceiver) but inactive (docs/protocol.md, Negotiation).
             planned.direction = authorize(participant.grants, publishAction(line.kind)) ? Direction::RecvOnly : Direction::Inactive;
         } else {
             // Idle lines keep their last codec, so the m-line's format does

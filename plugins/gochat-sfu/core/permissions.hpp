@@ -9,7 +9,7 @@ namespace gochat::sfu {
 enum class Permission { Connect, Speak, Video, MuteMembers, DeafenMembers, MoveMembers, Administrator };
 
 // Bit numbers of each permission in the token's `perms` mask. Defaults follow
-// the GoChat code that issues tokens (PROTOCOL.md section 4: 20, not 19).
+// the GoChat code that issues tokens (docs/voice-control.md, Permissions: 20, not 19).
 struct PermissionBits {
     int connect = 20;
     int speak = 21;
@@ -29,7 +29,7 @@ class Grants {
 public:
     Grants() = default;
     // `moved=true` tokens (a moderator moved the user here) also get Connect,
-    // Speak and Video for this session (PROTOCOL.md section 4).
+    // Speak and Video for this session (docs/voice-control.md, Permissions).
     static Grants fromToken(int64_t perms, bool moved, const PermissionBits& bits);
 
     // Administrator passes every check.

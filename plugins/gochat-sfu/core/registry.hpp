@@ -80,7 +80,7 @@ public:
     Effects clientOffer(SessionId session, const std::vector<OfferedLine>& lines, const std::string& sdp, Millis now);
     // The client asks for a fresh offer (GoChat web client's "negotiate").
     Effects requestOffer(SessionId session, Millis now);
-    // Voice control (PROTOCOL.md 3.5). The actor is the requesting session;
+    // Voice control (docs/voice-control.md). The actor is the requesting session;
     // every privileged action is authorised here, whatever the transport.
     Effects muteSelf(SessionId actor, bool muted, Millis now);
     Effects muteUserLocally(SessionId actor, UserId target, bool muted, Millis now);
@@ -93,7 +93,7 @@ public:
     // publication's (a browser may send any format its answer kept): follow
     // it with a new publication, so subscribers are offered that codec.
     Effects publisherSentPayloadType(SessionId session, MediaKind kind, int payloadType, Millis now);
-    // The speaking detector of a publisher changed its mind (PROTOCOL.md 3.6).
+    // The speaking detector of a publisher changed its mind (docs/protocol.md, Speaking indicator).
     Effects setSpeaking(SessionId session, bool speaking);
 
     // Fires due re-offers and removes rooms empty for longer than the TTL.

@@ -53,7 +53,7 @@ struct Line {
     std::vector<std::pair<std::string, int>> formats;
 };
 
-// The own lines every offer starts with (docs/protocol.md, Media).
+// The own lines every offer starts with (docs/protocol.md, Negotiation).
 constexpr int kOwnAudioMindex = 0;
 constexpr int kOwnVideoMindex = 1;
 

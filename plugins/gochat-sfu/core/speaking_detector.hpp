@@ -1,5 +1,5 @@
 // Speaking detection from the RFC 6464 audio level a publisher's client puts
-// on each packet (PROTOCOL.md 3.6), with hysteresis so the indicator neither
+// on each packet (docs/protocol.md, Speaking indicator), with hysteresis so the indicator neither
 // flickers on clicks nor drops between words.
 //
 // NOTE: onAudioLevel() runs on the publisher's media thread, per packet: no

@@ -25,7 +25,7 @@ inline bool receives(Direction d) { return d == Direction::RecvOnly || d == Dire
 inline const char* kindName(MediaKind kind) { return kind == MediaKind::Audio ? "audio" : "video"; }
 
 // The MSID stream id of everything a user publishes: browsers map
-// event.streams[0].id back to the speaking user with it (PROTOCOL.md 3.3).
+// event.streams[0].id back to the speaking user with it (docs/protocol.md, Negotiation).
 inline std::string streamIdOf(UserId user) { return "user-" + std::to_string(user); }
 
 }  // namespace gochat::sfu

@@ -36,10 +36,10 @@ Direction fromJanus(janus_sdp_mdirection direction) {
 }
 
 // Extension ids must be identical on every m-line: the core keeps one id per
-// extension for the whole PeerConnection (notes §3).
+// extension for the whole PeerConnection (docs/architecture.md, Negotiation model).
 int extensionId(const char* uri) { return janus_rtp_extension_id(uri); }
 
-// Opus stereo with in-band FEC (PROTOCOL.md 3.3), in offers and answers alike.
+// Opus stereo with in-band FEC (docs/protocol.md, Negotiation), in offers and answers alike.
 constexpr const char* kOpusFormat = "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1";
 
 // Format parameters Janus writes for a codec (null: none).
@@ -67,7 +67,7 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
     const char* track = line.trackId.empty() ? nullptr : line.trackId.c_str();
     if (line.kind == MediaKind::Audio) {
         // Opus stereo with in-band FEC; the audio-level extension is on every
-        // audio line so levels survive the relay (PROTOCOL.md 3.3).
+        // audio line so levels survive the relay (docs/protocol.md, Negotiation).
         return janus_sdp_generate_offer_mline(
             offer, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO,
             JANUS_SDP_OA_MID, line.mid.c_str(),

@@ -97,7 +97,7 @@ std::vector<WireEvent> speakingBroadcast(const event::SpeakingChanged& change) {
         WireEvent notice = makeWire(to, "speaking", 514);
         // user_id is a decimal string here: GoChat's web client reads it
         // through JSON.parse, which would round a 19-digit number
-        // (docs/protocol.md, Speaking).
+        // (docs/protocol.md, Speaking indicator).
         notice.fields = {{"user_id", std::to_string(change.user)}, {"speaking", change.speaking}};
         out.push_back(std::move(notice));
     }

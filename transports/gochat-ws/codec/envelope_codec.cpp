@@ -32,7 +32,7 @@ constexpr std::array<RequestSpec, 8> kFieldRequests{{
     {512, "move", {{{"user", FieldType::Int64}, {"channel", FieldType::Int64}}}, 2},
 }};
 
-// Envelope types that belong to GoChat's separate gateway (PROTOCOL.md 3).
+// Envelope types that belong to GoChat's separate gateway (docs/protocol.md).
 constexpr std::array<int64_t, 2> kIgnoredEvents{509, 513};
 
 ClientMessage invalid(int64_t t) {
@@ -193,7 +193,7 @@ ClientMessage decodeRtc(const json_t* envelope) {
 }
 
 // GoChat's web client also sends `{"event":"negotiate"|"speaking","data":..}`
-// without an op (PROTOCOL.md 3.6, 3.8).
+// without an op (docs/protocol.md, Speaking indicator and Negotiation).
 ClientMessage decodeWebClientEvent(const json_t* envelope) {
     std::string event;
     if (!jsonGetString(envelope, "event", event)) return invalid(0);
@@ -273,7 +273,7 @@ void decodeTrickle(const json_t* message, JanusReply& reply) {
         return;
     }
     if (jsonGetBool(candidate, "completed", completed) && completed) {
-        // GoChat clients need no end-of-candidates (PROTOCOL.md 3.2).
+        // GoChat clients need no end-of-candidates (docs/protocol.md, Negotiation).
         reply.kind = JanusReply::Kind::Ignored;
         return;
     }

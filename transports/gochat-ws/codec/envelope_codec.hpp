@@ -1,6 +1,6 @@
 // The GoChat envelope <-> Janus API translation, as pure functions.
 //
-// Client side: `{"op":<int>,"t":<int>,"d":{...}}` text frames (PROTOCOL.md
+// Client side: `{"op":<int>,"t":<int>,"d":{...}}` text frames (docs/protocol.md
 // sections 1-3) plus the web client's op-less `{"event":..,"data":..}`.
 // Janus side: the plain Janus API requests and replies of
 // docs/plugin-api.md. No libwebsockets and no Janus headers here: the
@@ -29,7 +29,7 @@ inline constexpr int64_t kEventAnswer = 502;
 inline constexpr int64_t kEventCandidate = 503;
 inline constexpr int64_t kEventLeave = 504;
 
-// Stable error strings (PROTOCOL.md 3.1, 3.7).
+// Stable error strings (docs/protocol.md, Join and Errors after join).
 inline constexpr std::string_view kErrorInvalidMessage = "invalid message";
 inline constexpr std::string_view kErrorJoinTimeout = "join timeout";
 

@@ -25,7 +25,7 @@ Effects SignalSession::onClientText(std::string_view text, int64_t nowMs) {
 Effects SignalSession::onClientBinary() {
     Effects effects;
     if (phase_ == Phase::Closing) return effects;
-    // Binary frames are not part of the protocol (PROTOCOL.md 1).
+    // Binary frames are not part of the protocol (docs/protocol.md, Connection and envelope).
     ClientMessage message;
     message.kind = ClientMessage::Kind::Invalid;
     handleClientMessage(std::move(message), effects);
@@ -275,7 +275,7 @@ Effects SignalSession::onJoinTimeout() {
 Effects SignalSession::onKeepaliveDue() {
     Effects effects;
     // GoChat clients never send keepalives; the transport refreshes the
-    // Janus session's last_activity for them (notes section 9).
+    // Janus session's last_activity for them (docs/architecture-transport.md, Threads).
     if (phase_ == Phase::Closing || sessionId_ == 0) return effects;
     effects.toJanus.push_back(buildKeepaliveRequest(remember(Purpose::Keepalive, 0), sessionId_));
     return effects;

@@ -1,6 +1,6 @@
 // The one place C++ includes Janus headers. They carry no extern "C"
 // guards, and glib must come first or its C++ templates end up with C
-// linkage (notes section 0).
+// linkage (docs/architecture.md, Source map).
 #pragma once
 
 #include <glib.h>
