@@ -1,7 +1,7 @@
 // RoomRegistry: who forwards what to whom. After every change the room is
 // settled: due offers go out, then each publication's set of subscriber
 // lines is recomputed and handed to the adapter when it changed
-// (docs/architecture.md, Fan-out and Keyframes).
+// (docs/architecture.md, Media plane and Keyframes).
 #include "plugins/gochat-sfu/core/registry.hpp"
 
 #include <algorithm>
