@@ -25,16 +25,6 @@ janus_sdp_mdirection toJanus(Direction direction) {
     return JANUS_SDP_INACTIVE;
 }
 
-Direction fromJanus(janus_sdp_mdirection direction) {
-    switch (direction) {
-        case JANUS_SDP_SENDONLY: return Direction::SendOnly;
-        case JANUS_SDP_RECVONLY: return Direction::RecvOnly;
-        case JANUS_SDP_SENDRECV:
-        case JANUS_SDP_DEFAULT: return Direction::SendRecv;  // no attribute means sendrecv (RFC 3264)
-        default: return Direction::Inactive;
-    }
-}
-
 // Extension ids must be identical on every m-line: the core keeps one id per
 // extension for the whole PeerConnection (docs/architecture.md, Negotiation model).
 int extensionId(const char* uri) { return janus_rtp_extension_id(uri); }
@@ -105,12 +95,6 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
     return 0;
 }
 
-std::string lowerCase(const char* text) {
-    std::string out = text ? text : "";
-    for (char& c : out) c = static_cast<char>(g_ascii_tolower(c));
-    return out;
-}
-
 }  // namespace
 
 std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
@@ -135,62 +119,6 @@ std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
     std::string sdp(text);
     g_free(text);
     return sdp;
-}
-
-std::optional<std::vector<AnsweredLine>> readAnswer(const std::string& sdp) {
-    char error[256] = {0};
-    SdpPtr parsed(janus_sdp_parse(sdp.c_str(), error, sizeof(error)));
-    if (!parsed) return std::nullopt;
-    std::vector<AnsweredLine> lines;
-    for (GList* item = parsed->m_lines; item; item = item->next) {
-        const auto* mline = static_cast<const janus_sdp_mline*>(item->data);
-        if (mline->type != JANUS_SDP_AUDIO && mline->type != JANUS_SDP_VIDEO) continue;
-        AnsweredLine line;
-        line.mindex = mline->index;
-        line.kind = mline->type == JANUS_SDP_AUDIO ? MediaKind::Audio : MediaKind::Video;
-        line.direction = mline->port == 0 ? Direction::Inactive : fromJanus(mline->direction);
-        // Every codec the line kept; which one the client sends is decided
-        // by the core (browsers follow the offer's order, not the answer's).
-        for (GList* pt = mline->ptypes; pt; pt = pt->next) {
-            const std::string name = lowerCase(janus_sdp_get_codec_name(parsed.get(), mline->index, GPOINTER_TO_INT(pt->data)));
-            if (findCodec(name)) line.codecs.push_back(name);
-        }
-        if (!line.codecs.empty()) line.codec = line.codecs.front();
-        lines.push_back(line);
-    }
-    return lines;
-}
-
-std::optional<std::vector<OfferedLine>> readOffer(const std::string& sdp) {
-    char error[256] = {0};
-    SdpPtr parsed(janus_sdp_parse(sdp.c_str(), error, sizeof(error)));
-    if (!parsed) return std::nullopt;
-    std::vector<OfferedLine> lines;
-    for (GList* item = parsed->m_lines; item; item = item->next) {
-        const auto* mline = static_cast<const janus_sdp_mline*>(item->data);
-        OfferedLine line;
-        line.mindex = mline->index;
-        if (mline->type == JANUS_SDP_AUDIO)
-            line.kind = MediaKind::Audio;
-        else if (mline->type == JANUS_SDP_VIDEO)
-            line.kind = MediaKind::Video;
-        else
-            return std::nullopt;  // data channels are not part of the protocol
-        line.direction = mline->port == 0 ? Direction::Inactive : fromJanus(mline->direction);
-        for (GList* attribute = mline->attributes; attribute; attribute = attribute->next) {
-            const auto* a = static_cast<const janus_sdp_attribute*>(attribute->data);
-            if (a->name && a->value && std::string(a->name) == "mid") line.mid = a->value;
-        }
-        for (GList* pt = mline->ptypes; pt; pt = pt->next) {
-            const int payloadType = GPOINTER_TO_INT(pt->data);
-            const std::string name = lowerCase(janus_sdp_get_codec_name(parsed.get(), mline->index, payloadType));
-            if (const CodecInfo* codec = findCodec(name); codec && codec->kind == line.kind)
-                line.codecs.emplace_back(name, payloadType);
-        }
-        if (line.mid.empty() || line.mid.size() > 16) return std::nullopt;  // bundled m-lines need a mid
-        lines.push_back(std::move(line));
-    }
-    return lines;
 }
 
 std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {

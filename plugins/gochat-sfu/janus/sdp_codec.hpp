@@ -1,5 +1,5 @@
-// Turns the core's offer plans into SDP with Janus's SDP helpers, and
-// client answers into the per-line summary the core reasons about.
+// Turns the core's offer and answer plans into SDP with Janus's SDP
+// helpers (client SDP is read by sdp_reader.hpp).
 #pragma once
 
 #include "plugins/gochat-sfu/core/effects.hpp"
@@ -17,13 +17,6 @@ namespace gochat::sfu {
 
 // SDP text of a server offer; empty on failure.
 std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId);
-
-// Per-line directions of a client answer; nullopt when it does not parse.
-std::optional<std::vector<AnsweredLine>> readAnswer(const std::string& sdp);
-
-// Per-line directions, mids and codecs of a client offer; nullopt when it
-// does not parse.
-std::optional<std::vector<OfferedLine>> readOffer(const std::string& sdp);
 
 // SDP text answering `answer.clientOffer` line by line; empty on failure.
 std::string writeAnswer(const SendAnswer& answer, int64_t sdpSessionId);

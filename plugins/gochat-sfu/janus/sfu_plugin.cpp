@@ -2,7 +2,7 @@
 
 #include "common/json_ref.hpp"
 #include "common/overloaded.hpp"
-#include "plugins/gochat-sfu/janus/sdp_codec.hpp"
+#include "plugins/gochat-sfu/janus/sdp_reader.hpp"
 
 #include <ctime>
 
