@@ -58,6 +58,7 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
     if (line.kind == MediaKind::Audio) {
         // Opus stereo with in-band FEC; the audio-level extension is on every
         // audio line so levels survive the relay (docs/protocol.md, Negotiation).
+        // clang-format off: one key and its values per line
         return janus_sdp_generate_offer_mline(
             offer, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO,
             JANUS_SDP_OA_MID, line.mid.c_str(),
@@ -69,11 +70,13 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
             JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID),
             JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_AUDIO_LEVEL, extensionId(JANUS_RTP_EXTMAP_AUDIO_LEVEL),
             JANUS_SDP_OA_DONE);
+        // clang-format on
     }
     // A remote line carries its publisher's codec only; an own line lists
     // every codec, the first here and the others appended below.
     const CodecInfo* codec = findCodec(line.codec.empty() ? "vp8" : line.codec);
     if (!codec || codec->kind != MediaKind::Video) return -1;
+    // clang-format off: one key and its values per line
     const int rc = janus_sdp_generate_offer_mline(
         offer, JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO,
         JANUS_SDP_OA_MID, line.mid.c_str(),
@@ -88,6 +91,7 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
         JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_ABS_SEND_TIME, extensionId(JANUS_RTP_EXTMAP_ABS_SEND_TIME),
         JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC, extensionId(JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC),
         JANUS_SDP_OA_DONE);
+    // clang-format on
     if (rc != 0 || !line.codec.empty()) return rc;
     auto* mline = static_cast<janus_sdp_mline*>(g_list_last(offer->m_lines)->data);
     for (const CodecInfo& extra : kCodecs)
@@ -136,6 +140,7 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
         const char* stream = line.streamId.empty() ? nullptr : line.streamId.c_str();
         const char* track = line.trackId.empty() ? nullptr : line.trackId.c_str();
         // The same extensions and Opus parameters as our own offers.
+        // clang-format off: one key and its values per line
         const int rc = line.kind == MediaKind::Audio
             ? janus_sdp_generate_answer_mline(
                   offer.get(), answer.get(), offered,
@@ -159,6 +164,7 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
                   JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_ABS_SEND_TIME,
                   JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC,
                   JANUS_SDP_OA_DONE);
+        // clang-format on
         if (rc != 0) return {};
     }
     char* text = janus_sdp_write(answer.get());
