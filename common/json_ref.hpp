@@ -11,7 +11,10 @@
 
 #include <jansson.h>
 
+#include "common/c_holders.hpp"
+
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -75,10 +78,8 @@ public:
     // Compact serialisation; integers stay integers (never doubles).
     std::string dump() const {
         if (!value_) return {};
-        char* text = json_dumps(value_, JSON_COMPACT);
-        std::string out = text ? text : "";
-        free(text);
-        return out;
+        const Owned<char, std::free> text(json_dumps(value_, JSON_COMPACT));
+        return text ? std::string(text.get()) : std::string();
     }
 
 private:

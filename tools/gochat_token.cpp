@@ -20,12 +20,13 @@
 #include <vector>
 
 #include "plugins/gochat-sfu/auth/token_verifier.hpp"
-#include "tools/jcfg_reader.hpp"
+#include "plugins/gochat-sfu/config/plugin_settings.hpp"
 
 namespace {
 
-using gochat::tools::JcfgFile;
-using gochat::tools::JcfgValue;
+using gochat::jcfg::JcfgFile;
+using gochat::sfu::PermissionBits;
+using gochat::sfu::PluginSettings;
 
 constexpr int kExitFailure = 1;  // a file, the config or minting failed
 constexpr int kExitUsage = 2;    // the command line itself is wrong
@@ -42,21 +43,22 @@ struct Failure : std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// --perm names, the plugin config key holding each bit, and the default
-// bit (PROTOCOL.md section 4: GoChat's code, one above its documentation).
+// --perm names, the plugin config key holding each bit, and the field of
+// the plugin's PermissionBits (docs/voice-control.md, Permissions: its
+// defaults follow GoChat's code).
 struct Permission {
     const char* name;
     const char* configKey;
-    int defaultBit;
+    int PermissionBits::*bit;
 };
 constexpr Permission kPermissions[] = {
-    {"connect", "voice_connect", 20},
-    {"speak", "voice_speak", 21},
-    {"video", "voice_video", 22},
-    {"mute", "voice_mute_members", 23},
-    {"deafen", "voice_deafen_members", 24},
-    {"move", "voice_move_members", 25},
-    {"admin", "administrator", 26},
+    {"connect", "voice_connect", &PermissionBits::connect},
+    {"speak", "voice_speak", &PermissionBits::speak},
+    {"video", "voice_video", &PermissionBits::video},
+    {"mute", "voice_mute_members", &PermissionBits::muteMembers},
+    {"deafen", "voice_deafen_members", &PermissionBits::deafenMembers},
+    {"move", "voice_move_members", &PermissionBits::moveMembers},
+    {"admin", "administrator", &PermissionBits::administrator},
 };
 // An ordinary member's rights, as in PROTOCOL.md's token example.
 constexpr const char* kDefaultPermNames = "connect,speak,video";
@@ -118,7 +120,7 @@ Permission bits (name, config key, default bit):
 )";
     for (const Permission& permission : kPermissions) {
         std::cout << "  " << std::left << std::setw(9) << permission.name << std::setw(23) << permission.configKey
-                  << permission.defaultBit << '\n';
+                  << PermissionBits().*permission.bit << '\n';
     }
     std::cout << R"(
 Exit status: 0 the token was printed; 1 a file or the config could not be
@@ -237,55 +239,28 @@ std::string readSecretFile(const std::string& path) {
     return secret;
 }
 
-// Janus hands plugins every .jcfg value as text, so the plugin accepts a
-// bit written as 20 or as "20"; so does this tool.
-int permissionBit(const JcfgFile& config, const std::string& configPath, const Permission& permission) {
-    const std::string path = std::string("permissions.") + permission.configKey;
-    const JcfgValue* value = config.find(path);
-    if (!value) return permission.defaultBit;
-    int64_t bit = -1;
-    if (value->kind == JcfgValue::Kind::Integer) {
-        bit = value->integer;
-    } else if (value->kind == JcfgValue::Kind::String) {
-        const std::string& text = value->text;
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), bit);
-        if (text.empty() || ec != std::errc() || end != text.data() + text.size()) bit = -1;
-    }
-    if (bit < 0 || bit > 63) throw Failure(configPath + ": " + path + " must be a bit number from 0 to 63");
-    return static_cast<int>(bit);
-}
-
 struct Settings {
     std::string secret;
     std::optional<std::string> issuer;  // general.issuer of the config, if set
-    int bits[sizeof kPermissions / sizeof kPermissions[0]];
+    PermissionBits bits;
 };
 
+// The plugin's own reading of its config (plugins/gochat-sfu/config), so a
+// token minted from it carries exactly the bits and issuer the plugin checks.
 Settings loadSettings(const Options& options) {
     Settings settings;
-    for (size_t i = 0; i < sizeof kPermissions / sizeof kPermissions[0]; ++i) {
-        settings.bits[i] = kPermissions[i].defaultBit;
-    }
     if (options.configPath) {
         std::string error;
         const std::optional<JcfgFile> config =
             JcfgFile::parse(readFile(*options.configPath, kMaxConfigFileBytes, "config"), error);
         if (!config) throw Failure(*options.configPath + ": " + error);
-        for (size_t i = 0; i < sizeof kPermissions / sizeof kPermissions[0]; ++i) {
-            settings.bits[i] = permissionBit(*config, *options.configPath, kPermissions[i]);
-        }
-        if (const JcfgValue* issuer = config->find("general.issuer")) {
-            if (issuer->kind != JcfgValue::Kind::String || issuer->text.empty()) {
-                throw Failure(*options.configPath + ": general.issuer must be a non-empty string");
-            }
-            settings.issuer = issuer->text;
-        }
+        const std::optional<PluginSettings> plugin = gochat::sfu::parsePluginSettings(*config, error);
+        if (!plugin) throw Failure(*options.configPath + ": " + error);
+        settings.bits = plugin->bits;
+        if (config->find("general.issuer")) settings.issuer = plugin->issuer;
         if (!options.secret && !options.secretFile) {
-            const JcfgValue* secret = config->find("general.auth_secret");
-            if (!secret || secret->kind != JcfgValue::Kind::String || secret->text.empty()) {
-                throw Failure(*options.configPath + " has no general.auth_secret string");
-            }
-            settings.secret = secret->text;
+            if (plugin->authSecret.empty()) throw Failure(*options.configPath + " has no general.auth_secret");
+            settings.secret = plugin->authSecret;
         }
     }
     if (options.secret) settings.secret = *options.secret;
@@ -307,9 +282,9 @@ int64_t permissionMask(const Options& options, const Settings& settings) {
             start = comma + 1;
             if (name.empty()) throw UsageError("--perm has an empty name in '" + list + "'");
             bool known = false;
-            for (size_t i = 0; i < sizeof kPermissions / sizeof kPermissions[0]; ++i) {
-                if (name == kPermissions[i].name) {
-                    mask |= uint64_t{1} << settings.bits[i];
+            for (const Permission& permission : kPermissions) {
+                if (name == permission.name) {
+                    mask |= uint64_t{1} << settings.bits.*permission.bit;
                     known = true;
                 }
             }

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 
+#include "common/c_holders.hpp"
 #include "common/json_ref.hpp"
 #include "plugins/gochat-sfu/auth/base64url.hpp"
 
@@ -35,15 +36,8 @@ constexpr std::string_view kAlgorithm = "HS256";
 constexpr std::string_view kTokenType = "sfu";
 constexpr std::string_view kAudience = "sfu";
 
-struct JwtDeleter {
-    void operator()(jwt_t* jwt) const { jwt_free(jwt); }
-};
-using JwtPtr = std::unique_ptr<jwt_t, JwtDeleter>;
-
-struct MallocDeleter {
-    void operator()(char* text) const { free(text); }
-};
-using MallocString = std::unique_ptr<char, MallocDeleter>;
+using JwtPtr = Owned<jwt_t, jwt_free>;
+using MallocString = Owned<char, std::free>;
 
 // ASCII-only case folding: the prefix is ASCII and the locale must not matter.
 char asciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }

@@ -1,5 +1,6 @@
 #include "plugins/gochat-sfu/janus/sdp_codec.hpp"
 
+#include "common/c_holders.hpp"
 #include "plugins/gochat-sfu/core/codecs.hpp"
 #include "plugins/gochat-sfu/janus/janus_api.hpp"
 
@@ -10,10 +11,8 @@ namespace gochat::sfu {
 
 namespace {
 
-struct SdpDeleter {
-    void operator()(janus_sdp* sdp) const { janus_sdp_destroy(sdp); }
-};
-using SdpPtr = std::unique_ptr<janus_sdp, SdpDeleter>;
+using SdpPtr = Owned<janus_sdp, janus_sdp_destroy>;
+using GlibText = Owned<char, g_free>;
 
 janus_sdp_mdirection toJanus(Direction direction) {
     switch (direction) {
@@ -118,11 +117,8 @@ std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
             return {};
         }
     }
-    char* text = janus_sdp_write(offer.get());
-    if (!text) return {};
-    std::string sdp(text);
-    g_free(text);
-    return sdp;
+    const GlibText text(janus_sdp_write(offer.get()));
+    return text ? std::string(text.get()) : std::string();
 }
 
 std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
@@ -167,11 +163,8 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
         // clang-format on
         if (rc != 0) return {};
     }
-    char* text = janus_sdp_write(answer.get());
-    if (!text) return {};
-    std::string sdp(text);
-    g_free(text);
-    return sdp;
+    const GlibText text(janus_sdp_write(answer.get()));
+    return text ? std::string(text.get()) : std::string();
 }
 
 }  // namespace gochat::sfu

@@ -1,5 +1,6 @@
 #include "plugins/gochat-sfu/janus/sfu_plugin.hpp"
 
+#include "common/c_holders.hpp"
 #include "common/json_ref.hpp"
 #include "common/overloaded.hpp"
 #include "plugins/gochat-sfu/janus/sdp_reader.hpp"
@@ -80,8 +81,8 @@ janus_plugin_result* SfuPlugin::handleMessage(janus_plugin_session* handle, char
     work.kind = Work::Kind::Message;
     work.body = JsonRef::adopt(message);
     work.jsep = JsonRef::adopt(jsep);
+    const Owned<char, g_free> ownedTransaction(transaction);
     if (transaction) work.transaction = transaction;
-    g_free(transaction);
 
     if (!running_) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "plugin shutting down", nullptr);
     work.session = sessions_.byHandle(handle);

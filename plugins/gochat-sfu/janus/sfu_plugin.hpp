@@ -10,7 +10,7 @@
 #include "plugins/gochat-sfu/janus/handler_loop.hpp"
 #include "plugins/gochat-sfu/janus/janus_api.hpp"
 #include "plugins/gochat-sfu/janus/janus_media_port.hpp"
-#include "plugins/gochat-sfu/janus/plugin_config.hpp"
+#include "plugins/gochat-sfu/config/plugin_settings.hpp"
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 #include "plugins/gochat-sfu/janus/session_table.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"

@@ -1,7 +1,7 @@
 #include "transports/gochat-ws/codec/transport_settings.hpp"
 
-#include <cerrno>
-#include <cstdlib>
+#include "common/jcfg/jcfg_file.hpp"
+
 #include <string>
 
 // Set by transports/gochat-ws/Makefile.inc from automake's $(datadir); the
@@ -18,24 +18,6 @@ namespace {
 
 constexpr size_t kMaxKeyPasswordBytes = 1023;
 
-// Janus's own janus_is_true accepts these spellings; mirror them so a
-// .jcfg reads the same to an operator whichever transport it configures.
-std::optional<bool> parseBool(std::string_view text) {
-    if (text == "true" || text == "yes" || text == "1") return true;
-    if (text == "false" || text == "no" || text == "0") return false;
-    return std::nullopt;
-}
-
-std::optional<int64_t> parseInteger(std::string_view text) {
-    if (text.empty() || text.size() > 20) return std::nullopt;
-    std::string copy(text);
-    char* end = nullptr;
-    errno = 0;
-    long long value = std::strtoll(copy.c_str(), &end, 10);
-    if (errno != 0 || end != copy.c_str() + copy.size()) return std::nullopt;
-    return static_cast<int64_t>(value);
-}
-
 // An absolute path, or "" for "not set" (the sample's `tls_cert = ""`).
 // Absolute because Janus's working directory is nothing an operator sets.
 bool isAbsolutePathOrUnset(std::string_view value) {
@@ -43,7 +25,7 @@ bool isAbsolutePathOrUnset(std::string_view value) {
 }
 
 std::optional<int64_t> parseRange(std::string_view text, int64_t min, int64_t max) {
-    auto value = parseInteger(text);
+    auto value = jcfg::parseDecimal(text);
     if (!value || *value < min || *value > max) return std::nullopt;
     return value;
 }
@@ -54,7 +36,7 @@ std::optional<std::string> applySetting(TransportSettings& settings, std::string
                                         std::string_view value, bool& unknownKey) {
     unknownKey = false;
     if (key == "enabled") {
-        auto flag = parseBool(value);
+        auto flag = jcfg::parseBoolean(value);
         if (!flag) return "enabled must be true or false";
         settings.enabled = *flag;
     } else if (key == "ip") {
@@ -86,7 +68,7 @@ std::optional<std::string> applySetting(TransportSettings& settings, std::string
         if (value.empty()) return "plugin must not be empty";
         settings.plugin = std::string(value);
     } else if (key == "web_enabled") {
-        auto flag = parseBool(value);
+        auto flag = jcfg::parseBoolean(value);
         if (!flag) return "web_enabled must be true or false";
         settings.webEnabled = *flag;
     } else if (key == "web_root") {
@@ -96,7 +78,7 @@ std::optional<std::string> applySetting(TransportSettings& settings, std::string
         // "/srv/demo/" and "/srv/demo" name the same root.
         while (settings.webRoot.size() > 1 && settings.webRoot.back() == '/') settings.webRoot.pop_back();
     } else if (key == "tls") {
-        auto flag = parseBool(value);
+        auto flag = jcfg::parseBoolean(value);
         if (!flag) return "tls must be true or false";
         settings.tls = *flag;
     } else if (key == "tls_cert") {

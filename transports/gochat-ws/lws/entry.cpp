@@ -3,8 +3,10 @@
 // everything, so no exception reaches Janus.
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "common/jcfg/jcfg_file.hpp"
 #include "transports/gochat-ws/codec/transport_settings.hpp"
 #include "transports/gochat-ws/lws/janus_api.hpp"
 #include "transports/gochat-ws/lws/gochat_ws_entry.h"
@@ -23,39 +25,38 @@ std::unique_ptr<gochat::ws::WsServer> server;  // main thread only (init/destroy
 std::atomic<bool> janusApiEnabled{false};
 
 // Reads <config_path>/janus.transport.gochat.ws.jcfg. A missing file means
-// defaults (loopback only); a bad value fails init so a typo is not
-// silently replaced by a default.
+// defaults (loopback only); a bad value or a broken file fails init so a
+// typo is not silently replaced by a default.
 bool loadSettings(const char* configPath, gochat::ws::TransportSettings& settings) {
-    const std::string file = std::string(configPath ? configPath : ".") + "/" + kPackage + ".jcfg";
-    janus_config* config = janus_config_parse(file.c_str());
-    if (!config) {
-        JANUS_LOG(LOG_WARN, "[gochat.ws] no %s, using defaults\n", file.c_str());
+    const std::string path = std::string(configPath ? configPath : ".") + "/" + kPackage + ".jcfg";
+    std::string error;
+    bool missing = false;
+    const std::optional<gochat::jcfg::JcfgFile> file = gochat::jcfg::JcfgFile::read(path, error, &missing);
+    if (!file && missing) {
+        JANUS_LOG(LOG_WARN, "[gochat.ws] no %s, using defaults\n", path.c_str());
         return true;
     }
+    if (!file) {
+        JANUS_LOG(LOG_ERR, "[gochat.ws] %s\n", error.c_str());
+        return false;
+    }
     bool valid = true;
-    janus_config_category* general =
-        janus_config_get_create(config, nullptr, janus_config_type_category, "general");
-    GList* items = janus_config_get_items(config, general);
-    for (GList* node = items; node; node = node->next) {
-        auto* item = static_cast<janus_config_item*>(node->data);
-        if (!item->name || !item->value) continue;
+    for (const std::string& name : file->namesIn("general")) {
+        const std::string value = file->find("general." + name)->text;
         bool unknownKey = false;
-        auto error = gochat::ws::applySetting(settings, item->name, item->value, unknownKey);
+        auto refusal = gochat::ws::applySetting(settings, name, value, unknownKey);
         if (unknownKey) {
-            JANUS_LOG(LOG_WARN, "[gochat.ws] ignoring unknown setting '%s'\n", item->name);
-        } else if (error) {
+            JANUS_LOG(LOG_WARN, "[gochat.ws] ignoring unknown setting '%s'\n", name.c_str());
+        } else if (refusal) {
             // A refused passphrase is still a passphrase: name the key only.
-            const char* shown = gochat::ws::settingIsSecret(item->name) ? "(hidden)" : item->value;
-            JANUS_LOG(LOG_ERR, "[gochat.ws] %s: %s (got '%s')\n", file.c_str(), error->c_str(),
-                      shown);
+            const char* shown = gochat::ws::settingIsSecret(name) ? "(hidden)" : value.c_str();
+            JANUS_LOG(LOG_ERR, "[gochat.ws] %s: %s (got '%s')\n", path.c_str(), refusal->c_str(), shown);
             valid = false;
         }
     }
-    g_list_free(items);
-    janus_config_destroy(config);
     if (valid) {
-        if (auto error = gochat::ws::validateSettings(settings)) {
-            JANUS_LOG(LOG_ERR, "[gochat.ws] %s: %s\n", file.c_str(), error->c_str());
+        if (auto refusal = gochat::ws::validateSettings(settings)) {
+            JANUS_LOG(LOG_ERR, "[gochat.ws] %s: %s\n", path.c_str(), refusal->c_str());
             valid = false;
         }
     }

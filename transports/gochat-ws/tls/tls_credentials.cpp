@@ -1,5 +1,7 @@
 #include "transports/gochat-ws/tls/tls_credentials.hpp"
 
+#include "common/c_holders.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,18 +20,9 @@
 namespace gochat::ws {
 namespace {
 
-struct SslCtxDeleter {
-    void operator()(SSL_CTX* context) const { SSL_CTX_free(context); }
-};
-struct BioDeleter {
-    void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct PkeyDeleter {
-    void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using SslCtxPtr = std::unique_ptr<SSL_CTX, SslCtxDeleter>;
-using BioPtr = std::unique_ptr<BIO, BioDeleter>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using SslCtxPtr = Owned<SSL_CTX, SSL_CTX_free>;
+using BioPtr = Owned<BIO, BIO_free>;
+using PkeyPtr = Owned<EVP_PKEY, EVP_PKEY_free>;
 
 // OpenSSL's reason for the last failure on this thread, and the error queue
 // emptied so it does not leak into Janus's own OpenSSL use (DTLS).

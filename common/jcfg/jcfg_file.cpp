@@ -1,13 +1,16 @@
-#include "tools/jcfg_reader.hpp"
+#include "common/jcfg/jcfg_file.hpp"
 
 #include <algorithm>
 #include <charconv>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <set>
 #include <string>
 #include <utility>
 
-namespace gochat::tools {
+namespace gochat::jcfg {
 
 // A recursive-descent reader of the libconfig grammar Janus uses for .jcfg:
 // settings `name = value` or `name: value` ended by an optional ';' or ',',
@@ -264,9 +267,92 @@ std::optional<JcfgFile> JcfgFile::parse(std::string_view text, std::string& erro
     return file;
 }
 
+std::optional<JcfgFile> JcfgFile::read(const std::string& path, std::string& error, bool* missing) {
+    constexpr size_t kMaxFileBytes = 1024 * 1024;
+    if (missing) *missing = false;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        const int cause = errno;
+        if (missing && cause == ENOENT) *missing = true;
+        error = "cannot open " + path + ": " + std::strerror(cause);
+        return std::nullopt;
+    }
+    std::string text(kMaxFileBytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad()) {
+        error = "cannot read " + path;
+        return std::nullopt;
+    }
+    text.resize(static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxFileBytes) {
+        error = path + " is larger than 1 MiB";
+        return std::nullopt;
+    }
+    std::optional<JcfgFile> file = parse(text, error);
+    if (!file) error = path + ": " + error;
+    return file;
+}
+
 const JcfgValue* JcfgFile::find(std::string_view path) const {
     const auto it = values_.find(path);
     return it == values_.end() ? nullptr : &it->second;
 }
 
-}  // namespace gochat::tools
+std::vector<std::string> JcfgFile::namesIn(std::string_view group) const {
+    const std::string prefix = std::string(group) + ".";
+    std::vector<std::string> names;
+    for (auto it = values_.lower_bound(prefix); it != values_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+         ++it) {
+        const std::string rest = it->first.substr(prefix.size());
+        if (rest.find('.') == std::string::npos) names.push_back(rest);
+    }
+    return names;
+}
+
+bool JcfgFile::readInteger(std::string_view path, int64_t low, int64_t high, int64_t& out, std::string& error) const {
+    const JcfgValue* value = find(path);
+    if (!value) return true;
+    std::optional<int64_t> number;
+    if (value->kind == JcfgValue::Kind::Integer) number = value->integer;
+    if (value->kind == JcfgValue::Kind::String) number = parseDecimal(value->text);
+    if (!number || *number < low || *number > high) {
+        error = std::string(path) + " must be an integer from " + std::to_string(low) + " to " + std::to_string(high);
+        return false;
+    }
+    out = *number;
+    return true;
+}
+
+bool JcfgFile::readBoolean(std::string_view path, bool& out, std::string& error) const {
+    const JcfgValue* value = find(path);
+    if (!value) return true;
+    const std::optional<bool> flag = parseBoolean(value->text);
+    if (!flag || value->kind == JcfgValue::Kind::Float) {
+        error = std::string(path) + " must be true or false";
+        return false;
+    }
+    out = *flag;
+    return true;
+}
+
+void JcfgFile::readText(std::string_view path, std::string& out) const {
+    if (const JcfgValue* value = find(path)) out = value->text;
+}
+
+std::optional<bool> parseBoolean(std::string_view text) {
+    std::string lower;
+    for (char c : text) lower.push_back((c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c);
+    if (lower == "true" || lower == "yes" || lower == "1") return true;
+    if (lower == "false" || lower == "no" || lower == "0") return false;
+    return std::nullopt;
+}
+
+std::optional<int64_t> parseDecimal(std::string_view text) {
+    if (text.size() > 1 && text[0] == '+' && text[1] != '-') text.remove_prefix(1);
+    int64_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, 10);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+}  // namespace gochat::jcfg
