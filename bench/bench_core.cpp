@@ -28,8 +28,8 @@ void benchSpeakingDetector() {
         const int level = (i / 50) % 2 ? 127 : 20;
         changes += detector.onAudioLevel(level, static_cast<Millis>(i) * 20) != SpeakingDetector::Change::None;
     }
-    std::printf("speaking detector: %.1f ns per packet (%d verdict changes over %d packets)\n", nanosSince(start) / packets,
-                changes, packets);
+    std::printf("speaking detector: %.1f ns per packet (%d verdict changes over %d packets)\n",
+                nanosSince(start) / packets, changes, packets);
 }
 
 std::vector<AnsweredLine> browserAnswer(const OfferPlan& plan) {

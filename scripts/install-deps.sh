@@ -20,6 +20,7 @@ RUN_PACKAGES=(
 # Testing: real WebRTC clients, a browser and its driver, the fuzzers.
 TEST_PACKAGES=(
   clang-14 libclang-rt-14-dev   # make fuzz: clang++ -fsanitize=fuzzer,address,undefined
+  clang-format-14   # make format-check (.clang-format)
   python3 python3-aiortc python3-websockets python3-numpy python3-pytest
   iproute2 util-linux
   chromium chromium-driver python3-selenium   # the browser tests (tests/e2e/harness/browser.py)

@@ -44,6 +44,12 @@ if [ "${GOCHAT_SKIP_BUILD:-0}" != "1" ]; then
   make -j2
   make install
 
+  stage "layout (make format-check)"
+  if ! make format-check; then
+    echo "scripts/test.sh: run 'make format' in $BUILD to lay the sources out as .clang-format says" >&2
+    status=1
+  fi
+
   stage "unit tests (make check)"
   if ! make -j2 check; then
     status=1

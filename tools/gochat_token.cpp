@@ -31,7 +31,7 @@ using gochat::sfu::PluginSettings;
 constexpr int kExitFailure = 1;  // a file, the config or minting failed
 constexpr int kExitUsage = 2;    // the command line itself is wrong
 
-constexpr int64_t kDefaultTtlSeconds = 120;   // GoChat's own token lifetime
+constexpr int64_t kDefaultTtlSeconds = 120;  // GoChat's own token lifetime
 constexpr size_t kMaxSecretFileBytes = 64 * 1024;
 constexpr size_t kMaxConfigFileBytes = 1024 * 1024;
 
@@ -106,10 +106,12 @@ Claims:
   --perm LIST          comma-separated permission names, repeatable:
                        connect, speak, video, mute, deafen, move, admin.
                        Not together with --perms. Without either the token
-                       gets )" << kDefaultPermNames << R"(.
+                       gets )"
+              << kDefaultPermNames << R"(.
   --moved              moved=true: the user was moved here by a moderator
                        (joins even if blocked; gets connect, speak and video)
-  --ttl SECONDS        lifetime, > 0 (default )" << kDefaultTtlSeconds << R"()
+  --ttl SECONDS        lifetime, > 0 (default )"
+              << kDefaultTtlSeconds << R"()
   --issuer NAME        iss; must match the plugin's issuer (default: the
                        config's general.issuer, else gochat)
   --issued-at UNIX     iat in unix seconds (default now); exp is iat + ttl,
@@ -149,8 +151,20 @@ void setOnce(std::optional<T>& slot, T value, const char* option) {
 }
 
 Options parseArguments(int argc, char** argv) {
-    enum Flag { kSecret = 256, kSecretFile, kConfig, kUser, kChannel, kGuild, kPerms, kPerm, kMoved, kTtl,
-                kIssuer, kIssuedAt };
+    enum Flag {
+        kSecret = 256,
+        kSecretFile,
+        kConfig,
+        kUser,
+        kChannel,
+        kGuild,
+        kPerms,
+        kPerm,
+        kMoved,
+        kTtl,
+        kIssuer,
+        kIssuedAt
+    };
     static const option kLongOptions[] = {
         {"secret", required_argument, nullptr, kSecret},
         {"secret-file", required_argument, nullptr, kSecretFile},
@@ -188,8 +202,8 @@ Options parseArguments(int argc, char** argv) {
             case kIssuedAt: setOnce(options.issuedAt, parseInt64(optarg, "--issued-at"), "--issued-at"); break;
             case ':': throw UsageError(std::string(argv[optind - 1]) + " needs a value");
             default:  // glibc sets optopt for an unknown short option, 0 for a long one
-                throw UsageError("unknown option " +
-                                 (optopt ? std::string("-") + static_cast<char>(optopt) : std::string(argv[optind - 1])));
+                throw UsageError("unknown option " + (optopt ? std::string("-") + static_cast<char>(optopt)
+                                                             : std::string(argv[optind - 1])));
         }
     }
     if (optind < argc) throw UsageError("unexpected argument '" + std::string(argv[optind]) + "'");

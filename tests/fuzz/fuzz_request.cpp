@@ -70,7 +70,8 @@ Effects dispatch(RoomRegistry& rooms, SessionId id, const json_t* body, const Re
     return std::visit(
         Overloaded{
             [&](const request::Join& r) {
-                if (rooms.isJoined(id)) return RoomRegistry::refuseRequest(id, RequestKind::Join, Refusal::InvalidMessage);
+                if (rooms.isJoined(id))
+                    return RoomRegistry::refuseRequest(id, RequestKind::Join, Refusal::InvalidMessage);
                 JoinRequest join;
                 join.session = id;
                 join.channel = r.channel;

@@ -68,15 +68,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
     if (!input.empty() && input.front() == '{') {
         const size_t newline = input.find('\n');
-        const std::string_view header =
-            newline == std::string_view::npos ? std::string_view(R"({"alg":"HS256","typ":"JWT"})") : input.substr(0, newline);
+        const std::string_view header = newline == std::string_view::npos
+                                            ? std::string_view(R"({"alg":"HS256","typ":"JWT"})")
+                                            : input.substr(0, newline);
         const std::string_view payload = newline == std::string_view::npos ? input : input.substr(newline + 1);
         const std::string token = signedToken(header, payload);
         TokenPolicy policy;
         policy.secret = kSecret;
         const TokenResult result = verifyToken(token, policy, kMintedAt + 60);
-        if (result.ok()) checkAccepted(header, payload, result.claims);
-        else FUZZ_CHECK(result.claims.userId == 0 && result.claims.perms == 0);
+        if (result.ok())
+            checkAccepted(header, payload, result.claims);
+        else
+            FUZZ_CHECK(result.claims.userId == 0 && result.claims.perms == 0);
         return 0;
     }
 

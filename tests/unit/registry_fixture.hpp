@@ -86,7 +86,8 @@ struct RegistryFixture {
     RoomRegistry registry;
     Millis now = 1'000;
 
-    Effects join(SessionId session, UserId user, int64_t perms = kVoice, ChannelId tokenChannel = kChannel, bool moved = false) {
+    Effects join(SessionId session, UserId user, int64_t perms = kVoice, ChannelId tokenChannel = kChannel,
+                 bool moved = false) {
         JoinRequest request;
         request.session = session;
         request.channel = kChannel;

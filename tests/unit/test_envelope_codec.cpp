@@ -21,12 +21,10 @@ JsonRef parsed(const std::string& text) {
 }
 
 void heartbeat_echoes_19_digit_nonce_and_ts_exactly(void**) {
-    ClientMessage m = decodeClientText(
-        R"({"op":2,"d":{"nonce":9223372036854775807,"ts":1234567890123456789}})", kNow);
+    ClientMessage m = decodeClientText(R"({"op":2,"d":{"nonce":9223372036854775807,"ts":1234567890123456789}})", kNow);
     assert_int_equal(static_cast<int>(m.kind), static_cast<int>(ClientMessage::Kind::Heartbeat));
-    assert_string_equal(m.reply.dump().c_str(),
-                        R"({"op":2,"d":{"pong":true,"server_ts":1700000000123,)"
-                        R"("nonce":9223372036854775807,"ts":1234567890123456789}})");
+    assert_string_equal(m.reply.dump().c_str(), R"({"op":2,"d":{"pong":true,"server_ts":1700000000123,)"
+                                                R"("nonce":9223372036854775807,"ts":1234567890123456789}})");
 }
 
 void heartbeat_keeps_nonce_type_and_omits_absent_fields(void**) {
@@ -69,8 +67,8 @@ void malformed_envelopes_are_invalid_with_their_t(void**) {
         {R"({"op":7,"t":505,"d":[]})", 505},
         {R"({"op":7,"t":599,"d":{}})", 599},
         {R"({"op":2,"d":"ping"})", 0},
-        {R"({"op":7,"t":500,"t":501,"d":{}})", 0},  // duplicate keys
-        {std::string("{\"op\":2,\"d\":{\"nonce\":\"\xC3\x28\"}}"), 0},  // broken UTF-8
+        {R"({"op":7,"t":500,"t":501,"d":{}})", 0},                          // duplicate keys
+        {std::string("{\"op\":2,\"d\":{\"nonce\":\"\xC3\x28\"}}"), 0},      // broken UTF-8
         {std::string("{\"op\":2,\"d\":{\"nonce\":\"\xED\xA0\x80\"}}"), 0},  // surrogate
         {R"({"event":"dance","data":""})", 0},
         {R"({"hello":1})", 0},
@@ -83,8 +81,8 @@ void malformed_envelopes_are_invalid_with_their_t(void**) {
 }
 
 void join_passes_channel_and_token_through(void**) {
-    ClientMessage m = decodeClientText(
-        R"({"op":7,"t":500,"d":{"channel":2230469276416868352,"token":"Bearer a.b.c"}})", kNow);
+    ClientMessage m =
+        decodeClientText(R"({"op":7,"t":500,"d":{"channel":2230469276416868352,"token":"Bearer a.b.c"}})", kNow);
     assert_int_equal(static_cast<int>(m.kind), static_cast<int>(ClientMessage::Kind::PluginMessage));
     assert_true(m.isJoin);
     assert_int_equal(m.t, 500);
@@ -118,8 +116,8 @@ void offer_and_answer_become_jsep(void**) {
     ClientMessage answer = decodeClientText(R"({"op":7,"t":502,"d":{"sdp":"v=0 a"}})", kNow);
     assert_string_equal(answer.body.dump().c_str(), R"({"request":"answer"})");
     assert_string_equal(answer.jsep.dump().c_str(), R"({"type":"answer","sdp":"v=0 a"})");
-    for (const char* in : {R"({"op":7,"t":502,"d":{}})", R"({"op":7,"t":502,"d":{"sdp":""}})",
-                           R"({"op":7,"t":501,"d":{"sdp":1}})"}) {
+    for (const char* in :
+         {R"({"op":7,"t":502,"d":{}})", R"({"op":7,"t":502,"d":{"sdp":""}})", R"({"op":7,"t":501,"d":{"sdp":1}})"}) {
         assert_int_equal(static_cast<int>(decodeClientText(in, kNow).kind),
                          static_cast<int>(ClientMessage::Kind::Invalid));
     }
@@ -224,10 +222,9 @@ void janus_requests_carry_integer_ids_and_string_transaction(void**) {
     body.setString("request", "offer");
     JsonRef jsep = JsonRef::object();
     jsep.setString("type", "offer").setString("sdp", "v=0");
-    assert_string_equal(
-        buildMessageRequest("gcws-1-3", 11, 22, std::move(body), std::move(jsep)).dump().c_str(),
-        R"({"janus":"message","session_id":11,"handle_id":22,"transaction":"gcws-1-3",)"
-        R"("body":{"request":"offer"},"jsep":{"type":"offer","sdp":"v=0"}})");
+    assert_string_equal(buildMessageRequest("gcws-1-3", 11, 22, std::move(body), std::move(jsep)).dump().c_str(),
+                        R"({"janus":"message","session_id":11,"handle_id":22,"transaction":"gcws-1-3",)"
+                        R"("body":{"request":"offer"},"jsep":{"type":"offer","sdp":"v=0"}})");
     assert_string_equal(buildCreateRequest("t1").dump().c_str(), R"({"janus":"create","transaction":"t1"})");
     assert_string_equal(buildAttachRequest("t2", 5, "janus.plugin.gochat.sfu").dump().c_str(),
                         R"({"janus":"attach","session_id":5,"plugin":"janus.plugin.gochat.sfu","transaction":"t2"})");
@@ -235,12 +232,14 @@ void janus_requests_carry_integer_ids_and_string_transaction(void**) {
                         R"({"janus":"keepalive","session_id":5,"transaction":"t3"})");
     JsonRef candidate = JsonRef::object();
     candidate.setBool("completed", true);
-    assert_string_equal(buildTrickleRequest("t4", 5, 6, std::move(candidate)).dump().c_str(),
-                        R"({"janus":"trickle","session_id":5,"handle_id":6,"transaction":"t4","candidate":{"completed":true}})");
+    assert_string_equal(
+        buildTrickleRequest("t4", 5, 6, std::move(candidate)).dump().c_str(),
+        R"({"janus":"trickle","session_id":5,"handle_id":6,"transaction":"t4","candidate":{"completed":true}})");
 }
 
 void janus_replies_are_classified(void**) {
-    JanusReply created = decodeJanus(parsed(R"({"janus":"success","transaction":"t1","data":{"id":8123456789}})").get());
+    JanusReply created =
+        decodeJanus(parsed(R"({"janus":"success","transaction":"t1","data":{"id":8123456789}})").get());
     assert_int_equal(static_cast<int>(created.kind), static_cast<int>(JanusReply::Kind::Success));
     assert_string_equal(created.transaction.c_str(), "t1");
     assert_true(created.dataId == 8123456789ULL);
@@ -248,8 +247,8 @@ void janus_replies_are_classified(void**) {
     JanusReply ack = decodeJanus(parsed(R"({"janus":"ack","session_id":1,"transaction":"t3"})").get());
     assert_int_equal(static_cast<int>(ack.kind), static_cast<int>(JanusReply::Kind::Ack));
 
-    JanusReply error = decodeJanus(parsed(
-        R"({"janus":"error","transaction":"t2","error":{"code":460,"reason":"No such plugin"}})").get());
+    JanusReply error = decodeJanus(
+        parsed(R"({"janus":"error","transaction":"t2","error":{"code":460,"reason":"No such plugin"}})").get());
     assert_int_equal(static_cast<int>(error.kind), static_cast<int>(JanusReply::Kind::Error));
     assert_int_equal(error.errorCode, 460);
     assert_string_equal(error.errorReason.c_str(), "No such plugin");
@@ -276,9 +275,9 @@ void janus_replies_are_classified(void**) {
 }
 
 void plugin_event_with_jsep_sets_sdp_without_touching_the_original(void**) {
-    JsonRef event = parsed(
-        R"({"janus":"event","session_id":1,"sender":2,"plugindata":{"plugin":"janus.plugin.gochat.sfu",)"
-        R"("data":{"gochat":"offer","t":501,"d":{}}},"jsep":{"type":"offer","sdp":"v=0\r\n"}})");
+    JsonRef event =
+        parsed(R"({"janus":"event","session_id":1,"sender":2,"plugindata":{"plugin":"janus.plugin.gochat.sfu",)"
+               R"("data":{"gochat":"offer","t":501,"d":{}}},"jsep":{"type":"offer","sdp":"v=0\r\n"}})");
     const std::string before = event.dump();
     JanusReply reply = decodeJanus(event.get());
     assert_int_equal(static_cast<int>(reply.kind), static_cast<int>(JanusReply::Kind::PluginEvent));
@@ -290,20 +289,24 @@ void plugin_event_with_jsep_sets_sdp_without_touching_the_original(void**) {
 }
 
 void plugin_event_passes_d_through_with_exact_ids(void**) {
-    JanusReply reply = decodeJanus(parsed(
-        R"({"janus":"event","plugindata":{"data":{"gochat":"server_muted","t":507,)"
-        R"("d":{"user":9223372036854775806,"muted":true}}}})").get());
+    JanusReply reply = decodeJanus(parsed(R"({"janus":"event","plugindata":{"data":{"gochat":"server_muted","t":507,)"
+                                          R"("d":{"user":9223372036854775806,"muted":true}}}})")
+                                       .get());
     assert_string_equal(reply.frame.c_str(), R"({"op":7,"t":507,"d":{"user":9223372036854775806,"muted":true}})");
     assert_false(reply.joinAccepted);
 }
 
 void joined_event_is_recognised(void**) {
-    JanusReply joined = decodeJanus(parsed(
-        R"({"janus":"event","transaction":"x","plugindata":{"data":{"gochat":"joined","t":500,"d":{"ok":true}}}})").get());
+    JanusReply joined = decodeJanus(
+        parsed(
+            R"({"janus":"event","transaction":"x","plugindata":{"data":{"gochat":"joined","t":500,"d":{"ok":true}}}})")
+            .get());
     assert_true(joined.joinAccepted);
-    JanusReply refused = decodeJanus(parsed(
-        R"({"janus":"event","plugindata":{"data":{"gochat":"join_refused","t":500,"d":{"ok":false,"error":"forbidden"},)"
-        R"("close":{"code":1008,"reason":"forbidden"}}}})").get());
+    JanusReply refused = decodeJanus(
+        parsed(
+            R"({"janus":"event","plugindata":{"data":{"gochat":"join_refused","t":500,"d":{"ok":false,"error":"forbidden"},)"
+            R"("close":{"code":1008,"reason":"forbidden"}}}})")
+            .get());
     assert_false(refused.joinAccepted);
     assert_true(refused.close.has_value());
     assert_int_equal(refused.close->code, 1008);
@@ -312,19 +315,22 @@ void joined_event_is_recognised(void**) {
 }
 
 void synchronous_success_with_plugindata_is_an_event(void**) {
-    JanusReply reply = decodeJanus(parsed(
-        R"({"janus":"success","transaction":"t9","plugindata":{"data":{"gochat":"error","t":507,)"
-        R"("d":{"ok":false,"error":"forbidden"}}}})").get());
+    JanusReply reply =
+        decodeJanus(parsed(R"({"janus":"success","transaction":"t9","plugindata":{"data":{"gochat":"error","t":507,)"
+                           R"("d":{"ok":false,"error":"forbidden"}}}})")
+                        .get());
     assert_int_equal(static_cast<int>(reply.kind), static_cast<int>(JanusReply::Kind::PluginEvent));
     assert_string_equal(reply.transaction.c_str(), "t9");
-    JanusReply other = decodeJanus(parsed(
-        R"({"janus":"success","transaction":"t9","plugindata":{"data":{"echotest":"event"}}})").get());
+    JanusReply other = decodeJanus(
+        parsed(R"({"janus":"success","transaction":"t9","plugindata":{"data":{"echotest":"event"}}})").get());
     assert_int_equal(static_cast<int>(other.kind), static_cast<int>(JanusReply::Kind::Success));
 }
 
 void server_trickle_becomes_503(void**) {
-    JanusReply reply = decodeJanus(parsed(
-        R"({"janus":"trickle","session_id":1,"sender":2,"candidate":{"sdpMid":"0","sdpMLineIndex":0,"candidate":"candidate:x"}})").get());
+    JanusReply reply = decodeJanus(
+        parsed(
+            R"({"janus":"trickle","session_id":1,"sender":2,"candidate":{"sdpMid":"0","sdpMLineIndex":0,"candidate":"candidate:x"}})")
+            .get());
     assert_int_equal(static_cast<int>(reply.kind), static_cast<int>(JanusReply::Kind::Trickle));
     assert_string_equal(reply.frame.c_str(),
                         R"({"op":7,"t":503,"d":{"candidate":"candidate:x","sdpMid":"0","sdpMLineIndex":0}})");

@@ -22,7 +22,8 @@ void single_chunk_message_completes(void**) {
 
 void fragments_are_joined_in_order(void**) {
     FrameAssembler assembler(64);
-    assert_int_equal(static_cast<int>(assembler.append("{\"op\":", false, false, 0)), static_cast<int>(Status::NeedMore));
+    assert_int_equal(static_cast<int>(assembler.append("{\"op\":", false, false, 0)),
+                     static_cast<int>(Status::NeedMore));
     assert_int_equal(static_cast<int>(assembler.append("2}", false, true, 0)), static_cast<int>(Status::Complete));
     assert_string_equal(assembler.takeMessage().c_str(), "{\"op\":2}");
     // The next message starts fresh and keeps its own opcode.
@@ -58,18 +59,18 @@ void utf8_validation_table(void**) {
         {"", true},
         {"plain ascii", true},
         {"caf\xC3\xA9", true},
-        {"\xE2\x82\xAC", true},                 // euro sign
-        {"\xF0\x9F\x8E\xA4", true},             // microphone emoji
-        {"\xF4\x8F\xBF\xBF", true},             // U+10FFFF
-        {"\xC3", false},                         // truncated
-        {"\xC0\xAF", false},                     // overlong '/'
-        {"\xE0\x80\xAF", false},                 // overlong
-        {"\xED\xA0\x80", false},                 // surrogate
-        {"\xF4\x90\x80\x80", false},             // above U+10FFFF
+        {"\xE2\x82\xAC", true},       // euro sign
+        {"\xF0\x9F\x8E\xA4", true},   // microphone emoji
+        {"\xF4\x8F\xBF\xBF", true},   // U+10FFFF
+        {"\xC3", false},              // truncated
+        {"\xC0\xAF", false},          // overlong '/'
+        {"\xE0\x80\xAF", false},      // overlong
+        {"\xED\xA0\x80", false},      // surrogate
+        {"\xF4\x90\x80\x80", false},  // above U+10FFFF
         {"\xF5\x80\x80\x80", false},
-        {"\x80", false},                         // lone continuation
+        {"\x80", false},  // lone continuation
         {"\xE2\x28\xA1", false},
-        {std::string("a\0b", 3), true},          // NUL is valid UTF-8 (JSON rejects it)
+        {std::string("a\0b", 3), true},  // NUL is valid UTF-8 (JSON rejects it)
     };
     for (const Case& c : cases) assert_int_equal(isValidUtf8(c.text), c.valid);
 }
@@ -92,13 +93,24 @@ void settings_are_validated(void**) {
         const char* value;
         bool accepted;
     } cases[] = {
-        {"enabled", "false", true}, {"enabled", "maybe", false}, {"port", "8188", true},
-        {"port", "0", false},       {"port", "70000", false},    {"port", "12ab", false},
-        {"path", "/voice", true},   {"path", "voice", false},    {"ip", "0.0.0.0", true},
-        {"ip", "", false},          {"join_timeout", "2500", true}, {"join_timeout", "0", false},
-        {"max_message_size", "65536", true}, {"max_message_size", "100", false},
-        {"keepalive_interval", "0", true},   {"keepalive_interval", "50", false},
-        {"keepalive_interval", "-1", false}, {"plugin", "janus.plugin.echotest", true},
+        {"enabled", "false", true},
+        {"enabled", "maybe", false},
+        {"port", "8188", true},
+        {"port", "0", false},
+        {"port", "70000", false},
+        {"port", "12ab", false},
+        {"path", "/voice", true},
+        {"path", "voice", false},
+        {"ip", "0.0.0.0", true},
+        {"ip", "", false},
+        {"join_timeout", "2500", true},
+        {"join_timeout", "0", false},
+        {"max_message_size", "65536", true},
+        {"max_message_size", "100", false},
+        {"keepalive_interval", "0", true},
+        {"keepalive_interval", "50", false},
+        {"keepalive_interval", "-1", false},
+        {"plugin", "janus.plugin.echotest", true},
     };
     for (const Case& c : cases) {
         TransportSettings settings;

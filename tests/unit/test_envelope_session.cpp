@@ -29,16 +29,14 @@ struct Harness {
         return session.onJanus(message.get());
     }
     Effects reply(const char* kind, const std::string& transaction, const std::string& extra = "") {
-        return janus(std::string(R"({"janus":")") + kind + R"(","transaction":")" + transaction + "\"" +
-                     extra + "}");
+        return janus(std::string(R"({"janus":")") + kind + R"(","transaction":")" + transaction + "\"" + extra + "}");
     }
     // Runs create and attach; returns nothing, asserts the requests' shape.
     void attach() {
         Effects created = session.start();
         assert_int_equal(created.toJanus.size(), 1);
         assert_string_equal(stringField(created.toJanus[0], "janus").c_str(), "create");
-        Effects attaching = reply("success", stringField(created.toJanus[0], "transaction"),
-                                  R"(,"data":{"id":100})");
+        Effects attaching = reply("success", stringField(created.toJanus[0], "transaction"), R"(,"data":{"id":100})");
         assert_int_equal(attaching.toJanus.size(), 1);
         assert_string_equal(stringField(attaching.toJanus[0], "janus").c_str(), "attach");
         assert_string_equal(stringField(attaching.toJanus[0], "plugin").c_str(), kPlugin);
@@ -66,8 +64,7 @@ struct Harness {
 
 void assertRefused(const Effects& effects) {
     assert_int_equal(effects.toClient.size(), 1);
-    assert_string_equal(effects.toClient[0].c_str(),
-                        R"({"op":7,"t":500,"d":{"ok":false,"error":"invalid message"}})");
+    assert_string_equal(effects.toClient[0].c_str(), R"({"op":7,"t":500,"d":{"ok":false,"error":"invalid message"}})");
     assert_true(effects.close.has_value());
     assert_int_equal(effects.close->code, 1008);
     assert_true(effects.toJanus.empty());
@@ -156,7 +153,8 @@ void malformed_after_join_answers_invalid_and_goes_on(void**) {
         const char* out;
     } cases[] = {
         {"garbage", R"({"op":7,"t":0,"d":{"ok":false,"error":"invalid message"}})"},
-        {R"({"op":7,"t":507,"d":{"user":"x","muted":true}})", R"({"op":7,"t":507,"d":{"ok":false,"error":"invalid message"}})"},
+        {R"({"op":7,"t":507,"d":{"user":"x","muted":true}})",
+         R"({"op":7,"t":507,"d":{"ok":false,"error":"invalid message"}})"},
         {R"({"op":7,"t":777,"d":{}})", R"({"op":7,"t":777,"d":{"ok":false,"error":"invalid message"}})"},
     };
     for (const Case& c : cases) {
@@ -200,9 +198,9 @@ void join_refused_event_is_sent_then_closes_as_told(void**) {
     Harness h;
     h.attach();
     h.session.onClientText(kJoin, kNow);
-    Effects refused = h.janus(
-        R"({"janus":"event","plugindata":{"data":{"gochat":"join_refused","t":500,)"
-        R"("d":{"ok":false,"error":"unauthorized"},"close":{"code":1008,"reason":"unauthorized"}}}})");
+    Effects refused =
+        h.janus(R"({"janus":"event","plugindata":{"data":{"gochat":"join_refused","t":500,)"
+                R"("d":{"ok":false,"error":"unauthorized"},"close":{"code":1008,"reason":"unauthorized"}}}})");
     assert_int_equal(refused.toClient.size(), 1);
     assert_string_equal(refused.toClient[0].c_str(), R"({"op":7,"t":500,"d":{"ok":false,"error":"unauthorized"}})");
     assert_int_equal(refused.close->code, 1008);
@@ -217,9 +215,8 @@ void join_refused_event_is_sent_then_closes_as_told(void**) {
 void replaced_event_closes_with_4010(void**) {
     Harness h;
     h.join();
-    Effects replaced = h.janus(
-        R"({"janus":"event","plugindata":{"data":{"gochat":"replaced","t":500,)"
-        R"("d":{"ok":false,"error":"replaced"},"close":{"code":4010,"reason":"replaced"}}}})");
+    Effects replaced = h.janus(R"({"janus":"event","plugindata":{"data":{"gochat":"replaced","t":500,)"
+                               R"("d":{"ok":false,"error":"replaced"},"close":{"code":4010,"reason":"replaced"}}}})");
     assert_int_equal(replaced.close->code, 4010);
     assert_string_equal(replaced.close->reason.c_str(), "replaced");
 }
@@ -332,10 +329,10 @@ void a_leave_queued_behind_a_message_still_reaches_janus_after_the_socket_closed
     assert_true(h.session.requestInJanus());
     Effects released = h.reply("ack", stringField(first.toJanus[0], "transaction"));
     assert_int_equal(released.toJanus.size(), 1);
-    assert_string_equal(
-        released.toJanus[0].dump().c_str(),
-        (std::string(R"({"janus":"message","session_id":100,"handle_id":200,"transaction":")") +
-         stringField(released.toJanus[0], "transaction") + R"(","body":{"request":"leave"}})").c_str());
+    assert_string_equal(released.toJanus[0].dump().c_str(),
+                        (std::string(R"({"janus":"message","session_id":100,"handle_id":200,"transaction":")") +
+                         stringField(released.toJanus[0], "transaction") + R"(","body":{"request":"leave"}})")
+                            .c_str());
     assert_true(released.toClient.empty());
     assert_true(h.session.requestInJanus());
     h.reply("ack", stringField(released.toJanus[0], "transaction"));
@@ -374,15 +371,17 @@ void messages_reach_janus_one_at_a_time_in_order(void**) {
     Effects second = h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":false}})", kNow);
     assert_true(second.toJanus.empty());
     assert_int_equal(h.session.queuedMessages(), 1);
-    Effects trickle = h.session.onClientText(R"({"op":7,"t":503,"d":{"candidate":"candidate:1 1 udp 1 198.18.0.2 5000 typ host"}})", kNow);
+    Effects trickle = h.session.onClientText(
+        R"({"op":7,"t":503,"d":{"candidate":"candidate:1 1 udp 1 198.18.0.2 5000 typ host"}})", kNow);
     assert_int_equal(trickle.toJanus.size(), 1);
     assert_string_equal(stringField(trickle.toJanus[0], "janus").c_str(), "trickle");
     Effects released = h.reply("ack", stringField(first.toJanus[0], "transaction"));
     assert_int_equal(released.toJanus.size(), 1);
-    assert_string_equal(released.toJanus[0].dump().c_str(),
-                        (std::string(R"({"janus":"message","session_id":100,"handle_id":200,"transaction":")") +
-                         stringField(released.toJanus[0], "transaction") +
-                         R"(","body":{"request":"mute_self","muted":false}})").c_str());
+    assert_string_equal(
+        released.toJanus[0].dump().c_str(),
+        (std::string(R"({"janus":"message","session_id":100,"handle_id":200,"transaction":")") +
+         stringField(released.toJanus[0], "transaction") + R"(","body":{"request":"mute_self","muted":false}})")
+            .c_str());
     assert_int_equal(h.session.queuedMessages(), 0);
 }
 
@@ -391,7 +390,8 @@ void queued_requests_are_bounded_by_bytes_too(void**) {
     h.join();
     h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":true}})", kNow);  // in Janus
     const std::string bigOffer = R"({"op":7,"t":501,"d":{"sdp":")" + std::string(200 * 1024, 'x') + R"("}})";
-    for (int i = 0; i < 5; ++i) assert_true(h.session.onClientText(bigOffer, kNow).toClient.empty());  // 1000 KiB queued
+    for (int i = 0; i < 5; ++i)
+        assert_true(h.session.onClientText(bigOffer, kNow).toClient.empty());  // 1000 KiB queued
     Effects overflow = h.session.onClientText(bigOffer, kNow);
     assert_int_equal(overflow.toClient.size(), 1);
     assert_string_equal(overflow.toClient[0].c_str(), R"({"op":7,"t":501,"d":{"ok":false,"error":"invalid message"}})");
@@ -402,8 +402,8 @@ void an_error_reply_also_releases_the_next_message(void**) {
     h.join();
     Effects first = h.session.onClientText(R"({"op":7,"t":504,"d":{}})", kNow);
     h.session.onClientText(R"({"op":7,"t":505,"d":{"muted":true}})", kNow);
-    Effects released = h.reply("error", stringField(first.toJanus[0], "transaction"),
-                               R"(,"error":{"code":458,"reason":"gone"})");
+    Effects released =
+        h.reply("error", stringField(first.toJanus[0], "transaction"), R"(,"error":{"code":458,"reason":"gone"})");
     assert_int_equal(released.toJanus.size(), 1);
 }
 

@@ -78,11 +78,11 @@ void booleans_accept_the_spellings_janus_accepts(void**) {
 
 void broken_files_name_their_line(void**) {
     const char* broken[] = {
-        "g: { a = \"x\"\n",             // unterminated group
+        "g: { a = \"x\"\n",                // unterminated group
         "g: { a = \"x\" }\ng: { b = 1 }",  // duplicate group
-        "g: { a = }",                    // no value
-        "@include \"other.jcfg\"",       // not supported
-        "g: { a = \"\\q\" }",            // unknown escape
+        "g: { a = }",                      // no value
+        "@include \"other.jcfg\"",         // not supported
+        "g: { a = \"\\q\" }",              // unknown escape
         "/* never closed",
     };
     for (const char* text : broken) {

@@ -74,7 +74,8 @@ struct Fixture {
     }
     void fanout(SessionId publisher, MediaKind kind, std::vector<FanoutTarget> targets, int sourcePayloadType) {
         for (const FanoutTarget& target : targets) session(target.subscriber);
-        plane.installFanout(session(publisher), SetFanout{publisher, kind, std::move(targets), sourcePayloadType}, lookup());
+        plane.installFanout(session(publisher), SetFanout{publisher, kind, std::move(targets), sourcePayloadType},
+                            lookup());
     }
     // One RTP packet from `publisher` on its own line of `kind`.
     void send(SessionId publisher, MediaKind kind, uint16_t sequence, uint32_t timestamp, uint8_t payloadType,

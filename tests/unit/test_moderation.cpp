@@ -38,7 +38,8 @@ struct Privileged {
 std::vector<Privileged> privilegedEvents() {
     return {
         {"server_mute", 507, kMute, [](Room2& r) { return r.registry.serverMute(kModSession, kBob, true, r.now); }},
-        {"server_deafen", 508, kDeafen, [](Room2& r) { return r.registry.serverDeafen(kModSession, kBob, true, r.now); }},
+        {"server_deafen", 508, kDeafen,
+         [](Room2& r) { return r.registry.serverDeafen(kModSession, kBob, true, r.now); }},
         {"kick", 510, kMove, [](Room2& r) { return r.registry.kick(kModSession, kBob, r.now); }},
         {"block", 511, kMove, [](Room2& r) { return r.registry.block(kModSession, kBob, true, r.now); }},
         {"move", 512, kMove, [](Room2& r) { return r.registry.move(kModSession, kBob, 42, r.now); }},
@@ -125,7 +126,7 @@ void local_mute_affects_only_the_requester(void**) {
     const Effects effects = room.registry.muteUserLocally(kModSession, kBob, true, room.now);
     const SetFanout* bobAudio = fanoutOf(effects, kBobSession, MediaKind::Audio);
     assert_non_null(bobAudio);
-    assert_true(bobAudio->targets.empty());  // the moderator was Bob's only receiver
+    assert_true(bobAudio->targets.empty());                         // the moderator was Bob's only receiver
     assert_null(fanoutOf(effects, kModSession, MediaKind::Audio));  // Bob still hears the moderator
     const Effects restore = room.registry.muteUserLocally(kModSession, kBob, false, room.now);
     assert_int_equal(fanoutOf(restore, kBobSession, MediaKind::Audio)->targets.size(), 1);

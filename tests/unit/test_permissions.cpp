@@ -18,8 +18,8 @@ void each_action_needs_its_permission(void**) {
         int neededBit;
     };
     const Case cases[] = {
-        {Action::Join, 20}, {Action::PublishAudio, 21}, {Action::PublishVideo, 22}, {Action::ServerMute, 23},
-        {Action::ServerDeafen, 24}, {Action::Kick, 25}, {Action::Block, 25}, {Action::Move, 25},
+        {Action::Join, 20},         {Action::PublishAudio, 21}, {Action::PublishVideo, 22}, {Action::ServerMute, 23},
+        {Action::ServerDeafen, 24}, {Action::Kick, 25},         {Action::Block, 25},        {Action::Move, 25},
     };
     for (const Case& c : cases) {
         assert_true(authorize(Grants::fromToken(bit(c.neededBit), false, kBits), c.action));

@@ -62,7 +62,8 @@ void a_bad_value_is_refused_naming_its_setting_and_never_the_secret(void**) {
         const char* error;
     };
     const Case cases[] = {
-        {"general: { auth_secret = \"zz\"; token_leeway = -1 }", "general.token_leeway must be an integer from 0 to 3600"},
+        {"general: { auth_secret = \"zz\"; token_leeway = -1 }",
+         "general.token_leeway must be an integer from 0 to 3600"},
         {"general: { max_participants = \"many\" }", "general.max_participants must be an integer from 0 to 100000"},
         {"permissions: { voice_video = 63 }", "permissions.voice_video must be an integer from 0 to 62"},
         {"speaking: { release_ms = 10 }", "speaking.release_ms must be an integer from 20 to 60000"},

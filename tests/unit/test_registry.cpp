@@ -129,9 +129,11 @@ void speaker_without_speak_gets_inactive_line_and_is_never_forwarded(void**) {
     assert_non_null(offer);
     assert_int_equal(static_cast<int>(offer->plan.lines[0].direction), static_cast<int>(Direction::Inactive));
     // Bob is heard by Alice: her offer holds a sending line for Bob.
-    const bool receivesBob = std::any_of(offer->plan.lines.begin(), offer->plan.lines.end(), [](const PlannedLine& line) {
-        return line.kind == MediaKind::Audio && line.direction == Direction::SendOnly && line.streamId == streamIdOf(kBob);
-    });
+    const bool receivesBob =
+        std::any_of(offer->plan.lines.begin(), offer->plan.lines.end(), [](const PlannedLine& line) {
+            return line.kind == MediaKind::Audio && line.direction == Direction::SendOnly &&
+                   line.streamId == streamIdOf(kBob);
+        });
     assert_true(receivesBob);
     Effects answered = f.registry.answer(1, claim, f.now);
     assert_null(fanoutOf(answered, 1, MediaKind::Audio));
@@ -340,9 +342,10 @@ const SendAnswer* answerTo(const Effects& effects, SessionId to) {
 void client_offer_while_our_offer_is_unanswered_is_refused(void**) {
     RegistryFixture f;
     const Effects joined = f.join(1, kAlice);  // our first offer is in flight
-    const Effects effects = f.registry.clientOffer(
-        1, {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}}), offered(1, MediaKind::Video, Direction::RecvOnly, {{"vp8", 96}})},
-        "sdp", f.now);
+    const Effects effects = f.registry.clientOffer(1,
+                                                   {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}}),
+                                                    offered(1, MediaKind::Video, Direction::RecvOnly, {{"vp8", 96}})},
+                                                   "sdp", f.now);
     const WireEvent* error = findEvent(effects, 1, "error");
     assert_non_null(error);
     assert_int_equal(error->t, 501);
@@ -358,12 +361,12 @@ void client_offer_adding_a_camera_is_answered_and_reoffered_to_others(void**) {
     f.joinAndSettle(2, kBob);
     f.settleEveryone({1, 2});
     // Alice offers her camera on her own video line, with her own payload types.
-    const Effects effects = f.registry.clientOffer(
-        1,
-        {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 109}}),
-         offered(1, MediaKind::Video, Direction::SendOnly, {{"vp8", 120}, {"h264", 121}}),
-         offered(2, MediaKind::Audio, Direction::RecvOnly, {{"opus", 109}})},
-        "client sdp", f.now);
+    const Effects effects =
+        f.registry.clientOffer(1,
+                               {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 109}}),
+                                offered(1, MediaKind::Video, Direction::SendOnly, {{"vp8", 120}, {"h264", 121}}),
+                                offered(2, MediaKind::Audio, Direction::RecvOnly, {{"opus", 109}})},
+                               "client sdp", f.now);
     const SendAnswer* answer = answerTo(effects, 1);
     assert_non_null(answer);
     assert_true(std::holds_alternative<SendAnswer>(effects.front()));  // the answer goes out first
@@ -386,19 +389,19 @@ void client_offer_adding_a_camera_is_answered_and_reoffered_to_others(void**) {
     assert_non_null(reoffer);
     bool hasCamera = false;
     for (const PlannedLine& line : reoffer->plan.lines)
-        if (line.kind == MediaKind::Video && line.streamId == "user-1111111111111111111") hasCamera = line.codec == "vp8";
+        if (line.kind == MediaKind::Video && line.streamId == "user-1111111111111111111")
+            hasCamera = line.codec == "vp8";
     assert_true(hasCamera);
 }
 
 void client_offer_with_an_extra_transceiver_keeps_it_idle(void**) {
     RegistryFixture f;
     f.joinAndSettle(1, kAlice);
-    const Effects effects = f.registry.clientOffer(
-        1,
-        {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}}),
-         offered(1, MediaKind::Video, Direction::Inactive, {{"vp8", 96}}),
-         offered(2, MediaKind::Video, Direction::SendRecv, {{"vp8", 96}})},
-        "sdp", f.now);
+    const Effects effects = f.registry.clientOffer(1,
+                                                   {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}}),
+                                                    offered(1, MediaKind::Video, Direction::Inactive, {{"vp8", 96}}),
+                                                    offered(2, MediaKind::Video, Direction::SendRecv, {{"vp8", 96}})},
+                                                   "sdp", f.now);
     const SendAnswer* answer = answerTo(effects, 1);
     assert_non_null(answer);
     assert_int_equal(static_cast<int>(answer->plan.lines[2].direction), static_cast<int>(Direction::Inactive));
@@ -413,7 +416,8 @@ void client_offer_with_an_extra_transceiver_keeps_it_idle(void**) {
 void client_offer_dropping_lines_is_invalid(void**) {
     RegistryFixture f;
     f.joinAndSettle(1, kAlice);
-    const Effects effects = f.registry.clientOffer(1, {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}})}, "sdp", f.now);
+    const Effects effects =
+        f.registry.clientOffer(1, {offered(0, MediaKind::Audio, Direction::SendRecv, {{"opus", 111}})}, "sdp", f.now);
     assert_string_equal(errorOf(*findEvent(effects, 1, "error")).c_str(), "invalid message");
 }
 
@@ -438,10 +442,15 @@ void unanswered_offer_times_out_and_frees_the_place(void**) {
 
 // A camera answered the way Chromium does when it prefers VP9 but keeps all:
 // its answer lists VP9 first, yet it sends the offer's first kept format.
-Effects answerCameraListing(RegistryFixture& f, SessionId session, const OfferPlan& plan, std::vector<std::string> videoCodecs) {
+Effects answerCameraListing(RegistryFixture& f, SessionId session, const OfferPlan& plan,
+                            std::vector<std::string> videoCodecs) {
     std::vector<AnsweredLine> lines;
     for (const PlannedLine& line : plan.lines) {
-        AnsweredLine answered{line.mindex, line.kind, Direction::Inactive, line.kind == MediaKind::Audio ? "opus" : videoCodecs.front(), {}};
+        AnsweredLine answered{line.mindex,
+                              line.kind,
+                              Direction::Inactive,
+                              line.kind == MediaKind::Audio ? "opus" : videoCodecs.front(),
+                              {}};
         answered.codecs = line.kind == MediaKind::Audio ? std::vector<std::string>{"opus"} : videoCodecs;
         if (line.direction == Direction::RecvOnly) answered.direction = Direction::SendOnly;
         if (line.direction == Direction::SendOnly) answered.direction = Direction::RecvOnly;

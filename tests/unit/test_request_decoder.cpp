@@ -36,9 +36,10 @@ void join_keeps_int64_channel_exact(void**) {
 }
 
 void malformed_join_is_a_refused_join(void**) {
-    for (const char* body : {R"({"request":"join","channel":0,"token":"x"})", R"({"request":"join","channel":"5","token":"x"})",
-                             R"({"request":"join","channel":5,"token":""})", R"({"request":"join","channel":5})",
-                             R"({"request":"join","channel":5.5,"token":"x"})"}) {
+    for (const char* body :
+         {R"({"request":"join","channel":0,"token":"x"})", R"({"request":"join","channel":"5","token":"x"})",
+          R"({"request":"join","channel":5,"token":""})", R"({"request":"join","channel":5})",
+          R"({"request":"join","channel":5.5,"token":"x"})"}) {
         const DecodedRequest decoded = decode(body);
         const RequestError* error = errorOf(decoded);
         assert_non_null(error);
@@ -50,9 +51,11 @@ void malformed_join_is_a_refused_join(void**) {
 void each_voice_control_request_decodes_its_fields(void**) {
     assert_true(requestOf<request::MuteSelf>(decode(R"({"request":"mute_self","muted":true})"))->muted);
     assert_true(requestOf<request::MuteUser>(decode(R"({"request":"mute_user","user":7,"muted":false})"))->user == 7);
-    assert_true(requestOf<request::ServerMute>(decode(R"({"request":"server_mute","user":9223372036854775807,"muted":true})"))->user ==
-                INT64_MAX);
-    assert_true(requestOf<request::ServerDeafen>(decode(R"({"request":"server_deafen","user":3,"deafened":true})"))->deafened);
+    assert_true(
+        requestOf<request::ServerMute>(decode(R"({"request":"server_mute","user":9223372036854775807,"muted":true})"))
+            ->user == INT64_MAX);
+    assert_true(
+        requestOf<request::ServerDeafen>(decode(R"({"request":"server_deafen","user":3,"deafened":true})"))->deafened);
     assert_true(requestOf<request::Kick>(decode(R"({"request":"kick","user":4})"))->user == 4);
     assert_true(requestOf<request::Block>(decode(R"({"request":"block","user":5,"block":true})"))->block);
     assert_true(requestOf<request::Move>(decode(R"({"request":"move","user":6,"channel":8})"))->channel == 8);
@@ -67,10 +70,14 @@ void wrong_field_types_answer_on_the_requests_t(void**) {
         int t;
     };
     const Case cases[] = {
-        {R"({"request":"mute_self","muted":"yes"})", 505}, {R"({"request":"mute_user","user":"7","muted":true})", 506},
-        {R"({"request":"server_mute","user":1})", 507},     {R"({"request":"server_deafen","user":1,"deafened":1})", 508},
-        {R"({"request":"kick","user":1.5})", 510},          {R"({"request":"block","user":1,"block":null})", 511},
-        {R"({"request":"move","user":1,"channel":0})", 512}, {R"({"request":"speaking","speaking":"1"})", 0},
+        {R"({"request":"mute_self","muted":"yes"})", 505},
+        {R"({"request":"mute_user","user":"7","muted":true})", 506},
+        {R"({"request":"server_mute","user":1})", 507},
+        {R"({"request":"server_deafen","user":1,"deafened":1})", 508},
+        {R"({"request":"kick","user":1.5})", 510},
+        {R"({"request":"block","user":1,"block":null})", 511},
+        {R"({"request":"move","user":1,"channel":0})", 512},
+        {R"({"request":"speaking","speaking":"1"})", 0},
     };
     for (const Case& c : cases) {
         const DecodedRequest decoded = decode(c.body);
@@ -85,13 +92,16 @@ void offers_and_answers_need_a_matching_jsep(void**) {
     assert_non_null(requestOf<request::Answer>(decode(R"({"request":"answer"})", R"({"type":"answer","sdp":"v=0"})")));
     assert_non_null(requestOf<request::Offer>(decode(R"({"request":"offer"})", R"({"type":"offer","sdp":"v=0"})")));
     assert_int_equal(envelopeTypeOf(errorOf(decode(R"({"request":"answer"})"))->request), 502);
-    assert_int_equal(envelopeTypeOf(errorOf(decode(R"({"request":"answer"})", R"({"type":"offer","sdp":"v=0"})"))->request), 502);
-    assert_int_equal(envelopeTypeOf(errorOf(decode(R"({"request":"offer"})", R"({"type":"offer","sdp":""})"))->request), 501);
+    assert_int_equal(
+        envelopeTypeOf(errorOf(decode(R"({"request":"answer"})", R"({"type":"offer","sdp":"v=0"})"))->request), 502);
+    assert_int_equal(envelopeTypeOf(errorOf(decode(R"({"request":"offer"})", R"({"type":"offer","sdp":""})"))->request),
+                     501);
     assert_int_equal(envelopeTypeOf(errorOf(decode(R"({"request":"offer"})", R"([1,2])"))->request), 501);
 }
 
 void unknown_or_nameless_requests_are_invalid(void**) {
-    for (const char* body : {R"({"request":"explode"})", R"({"request":5})", R"({})", R"([])", R"("join")", R"({"request":"JOIN"})"}) {
+    for (const char* body :
+         {R"({"request":"explode"})", R"({"request":5})", R"({})", R"([])", R"("join")", R"({"request":"JOIN"})"}) {
         const DecodedRequest decoded = decode(body);
         const RequestError* error = errorOf(decoded);
         assert_non_null(error);

@@ -28,7 +28,7 @@ void web_settings_are_validated(void**) {
         const char* value;
         bool accepted;
     } cases[] = {
-        {"web_enabled", "false", true}, {"web_enabled", "yes", true}, {"web_enabled", "on", false},
+        {"web_enabled", "false", true}, {"web_enabled", "yes", true},    {"web_enabled", "on", false},
         {"web_enabled", "", false},     {"web_root", "/srv/demo", true}, {"web_root", "demo", false},
         {"web_root", "", false},        {"web_root", "./demo", false},
     };
@@ -87,18 +87,18 @@ void unsafe_or_unknown_paths_are_refused(void**) {
         "/../etc/passwd.txt",  // parent
         "/a/../app.js",
         "/./app.js",
-        "/.hidden.js",         // hidden file
+        "/.hidden.js",  // hidden file
         "/.git/config.txt",
-        "//app.js",            // empty segment
-        "/demo/",              // directory: no listing
-        "/a\\b.js",            // backslash
-        "/app.js?x=1",         // query strings never reach here
-        "/app%2e.js",          // still encoded
+        "//app.js",     // empty segment
+        "/demo/",       // directory: no listing
+        "/a\\b.js",     // backslash
+        "/app.js?x=1",  // query strings never reach here
+        "/app%2e.js",   // still encoded
         "/app.js\n",
         "/janus.transport.gochat.ws.jcfg",  // unknown type
         "/Makefile",
         "/.js",
-        "/a/b/c/d/e.js",       // too deep
+        "/a/b/c/d/e.js",  // too deep
     };
     for (const char* path : refused) {
         if (resolveStaticFile(path).has_value()) fail_msg("served %s", path);

@@ -163,7 +163,8 @@ void minted_token_without_channel_names_no_channel(void**) {
     ASSERT_TOKEN_ERROR(TokenError::None, result.error);
     assert_int_equal(result.claims.channelId, 0);
     assert_int_equal(result.claims.guildId, 0);
-    const std::string payload = *base64UrlDecode(token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1));
+    const std::string payload =
+        *base64UrlDecode(token.substr(token.find('.') + 1, token.rfind('.') - token.find('.') - 1));
     assert_null(strstr(payload.c_str(), "channel_id"));
 }
 
@@ -229,8 +230,8 @@ void empty_secret_never_verifies_or_mints(void**) {
 // ---- algorithm ----
 
 void alg_none_is_unsupported(void**) {
-    const std::string unsigned_ = base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
-                                  base64UrlEncode(standardPayload()) + ".";
+    const std::string unsigned_ =
+        base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." + base64UrlEncode(standardPayload()) + ".";
     ASSERT_REFUSED_AS(TokenError::UnsupportedAlgorithm, unsigned_);
     ASSERT_REFUSED_AS(TokenError::UnsupportedAlgorithm, craft(R"({"alg":"none"})", standardPayload()));
 }
@@ -482,8 +483,8 @@ void garbage_inputs_are_malformed(void**) {
         std::string("eyJh\0bGciOiJIUzI1NiJ9.", 22) + payload + "." + signature,
         header + "+." + payload + "." + signature,  // standard base64, not base64url
         header + "/" + "." + payload + "." + signature,
-        "eyJhb." + payload + "." + signature,           // length 5: no byte ends there
-        "e31." + payload + "." + signature,  // "{}" spelled with non-zero pad bits
+        "eyJhb." + payload + "." + signature,  // length 5: no byte ends there
+        "e31." + payload + "." + signature,    // "{}" spelled with non-zero pad bits
         base64UrlEncode("[]") + "." + payload + "." + signature,
         base64UrlEncode("42") + "." + payload + "." + signature,
         base64UrlEncode("\"HS256\"") + "." + payload + "." + signature,
@@ -537,25 +538,24 @@ void error_names_are_stable_and_distinct(void**) {
     assert_string_equal(tokenErrorName(TokenError::UnsupportedAlgorithm), "unsupported_algorithm");
     assert_string_equal(tokenErrorName(TokenError::Expired), "expired");
     std::set<std::string> names;
-    const TokenError all[] = {TokenError::None,          TokenError::TooLarge,      TokenError::Malformed,
-                              TokenError::UnsupportedAlgorithm, TokenError::BadSignature, TokenError::Expired,
-                              TokenError::NotYetValid,   TokenError::WrongIssuer,   TokenError::WrongType,
-                              TokenError::WrongAudience, TokenError::MissingClaim,  TokenError::WrongClaimType};
+    const TokenError all[] = {
+        TokenError::None,         TokenError::TooLarge,      TokenError::Malformed,    TokenError::UnsupportedAlgorithm,
+        TokenError::BadSignature, TokenError::Expired,       TokenError::NotYetValid,  TokenError::WrongIssuer,
+        TokenError::WrongType,    TokenError::WrongAudience, TokenError::MissingClaim, TokenError::WrongClaimType};
     for (TokenError error : all) names.insert(tokenErrorName(error));
     assert_int_equal(names.size(), sizeof all / sizeof all[0]);
     assert_string_equal(tokenErrorName(static_cast<TokenError>(99)), "unknown");
 }
-
 
 // ---- attacks added with the fuzzing work (docs/security.md) ----
 
 void embedded_key_headers_are_ignored(void**) {
     // jwk/jku/kid/x5u name a key of the attacker's choosing: the verifier
     // uses none of them, so a token signed with that key stays refused.
-    for (const char* header : {R"({"alg":"HS256","typ":"JWT","kid":"attacker"})",
-                               R"({"alg":"HS256","jku":"https://evil.example/keys"})",
-                               R"({"alg":"HS256","jwk":{"kty":"oct","k":"YXR0YWNrZXI"}})",
-                               R"({"alg":"HS256","x5u":"https://evil.example/cert"})"}) {
+    for (const char* header :
+         {R"({"alg":"HS256","typ":"JWT","kid":"attacker"})", R"({"alg":"HS256","jku":"https://evil.example/keys"})",
+          R"({"alg":"HS256","jwk":{"kty":"oct","k":"YXR0YWNrZXI"}})",
+          R"({"alg":"HS256","x5u":"https://evil.example/cert"})"}) {
         ASSERT_REFUSED_AS(TokenError::BadSignature, craft(header, standardPayload(), "attacker"));
     }
 }
@@ -576,12 +576,11 @@ void signature_of_other_segments_is_bad_signature(void**) {
     const std::string good = craft(kHs256Header, standardPayload());
     const std::string signature = good.substr(good.rfind('.') + 1);
     const std::string otherPayload = base64UrlEncode(payloadWith("user_id", "43"));
-    ASSERT_REFUSED_AS(TokenError::BadSignature,
-                      base64UrlEncode(kHs256Header) + "." + otherPayload + "." + signature);
+    ASSERT_REFUSED_AS(TokenError::BadSignature, base64UrlEncode(kHs256Header) + "." + otherPayload + "." + signature);
     const std::string noDot = base64UrlEncode(kHs256Header) + base64UrlEncode(standardPayload());
     ASSERT_REFUSED_AS(TokenError::BadSignature, base64UrlEncode(kHs256Header) + "." +
-                                                   base64UrlEncode(standardPayload()) + "." +
-                                                   base64UrlEncode(hmac(G_CHECKSUM_SHA256, kSecret, noDot)));
+                                                    base64UrlEncode(standardPayload()) + "." +
+                                                    base64UrlEncode(hmac(G_CHECKSUM_SHA256, kSecret, noDot)));
     // An HS256 signature of the right length made with SHA-1 or SHA-512
     // truncated to 32 bytes.
     const std::string input = base64UrlEncode(kHs256Header) + "." + base64UrlEncode(standardPayload());

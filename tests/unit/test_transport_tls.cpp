@@ -128,8 +128,8 @@ using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 using X509Ptr = std::unique_ptr<X509, X509Deleter>;
 
 PkeyPtr makeKey() {
-    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> context(
-        EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nullptr), EVP_PKEY_CTX_free);
+    std::unique_ptr<EVP_PKEY_CTX, decltype(&EVP_PKEY_CTX_free)> context(EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nullptr),
+                                                                        EVP_PKEY_CTX_free);
     EVP_PKEY* key = nullptr;
     if (!context || EVP_PKEY_keygen_init(context.get()) != 1 ||
         EVP_PKEY_CTX_set_ec_paramgen_curve_nid(context.get(), NID_X9_62_prime256v1) != 1 ||
@@ -149,8 +149,7 @@ X509Ptr makeCertificate(EVP_PKEY* key, const char* commonName, long notBefore, l
     X509_gmtime_adj(X509_getm_notAfter(cert.get()), notAfter);
     X509_set_pubkey(cert.get(), key);
     X509_NAME* name = X509_get_subject_name(cert.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>(commonName), -1, -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(commonName), -1, -1, 0);
     X509_set_issuer_name(cert.get(), name);
     if (X509_sign(cert.get(), key, EVP_sha256()) <= 0) fail_msg("cannot sign a certificate");
     return cert;
@@ -163,8 +162,8 @@ void writePem(const std::string& path, X509* cert, EVP_PKEY* key, const std::str
     if (key) {
         auto* bytes = reinterpret_cast<unsigned char*>(const_cast<char*>(passphrase.data()));
         PEM_write_bio_PrivateKey(file, key, passphrase.empty() ? nullptr : EVP_aes_256_cbc(),
-                                 passphrase.empty() ? nullptr : bytes,
-                                 static_cast<int>(passphrase.size()), nullptr, nullptr);
+                                 passphrase.empty() ? nullptr : bytes, static_cast<int>(passphrase.size()), nullptr,
+                                 nullptr);
     }
     BIO_free(file);
 }
@@ -174,8 +173,8 @@ constexpr const char* kPassphrase = "not-in-any-log-7f3a";
 // One directory of files for every credential test.
 struct Files {
     std::filesystem::path dir;
-    std::string cert, key, combined, chain, otherKey, encryptedKey, expiredCert, futureCert,
-        futureKey, garbage, certOnly;
+    std::string cert, key, combined, chain, otherKey, encryptedKey, expiredCert, futureCert, futureKey, garbage,
+        certOnly;
 };
 Files* files = nullptr;
 
@@ -235,8 +234,8 @@ int removeFiles(void**) {
     return 0;
 }
 
-TransportSettings tlsSettings(const std::string& cert, const std::string& key,
-                              const std::string& passphrase = "", const std::string& ciphers = "") {
+TransportSettings tlsSettings(const std::string& cert, const std::string& key, const std::string& passphrase = "",
+                              const std::string& ciphers = "") {
     TransportSettings settings;
     settings.tls = true;
     settings.tlsCert = cert;
@@ -336,10 +335,8 @@ void expired_and_future_certificates_load_but_say_so(void**) {
 
 int main(void) {
     const struct CMUnitTest settingsTests[] = {
-        cmocka_unit_test(tls_is_off_by_default),
-        cmocka_unit_test(tls_settings_are_validated),
-        cmocka_unit_test(tls_settings_are_applied),
-        cmocka_unit_test(tls_needs_both_a_certificate_and_a_key),
+        cmocka_unit_test(tls_is_off_by_default),           cmocka_unit_test(tls_settings_are_validated),
+        cmocka_unit_test(tls_settings_are_applied),        cmocka_unit_test(tls_needs_both_a_certificate_and_a_key),
         cmocka_unit_test(only_the_key_password_is_secret),
     };
     const struct CMUnitTest credentialTests[] = {

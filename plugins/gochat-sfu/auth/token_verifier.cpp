@@ -58,9 +58,7 @@ std::string_view stripBearer(std::string_view token) {
     return token;
 }
 
-std::string_view stringView(const json_t* value) {
-    return {json_string_value(value), json_string_length(value)};
-}
+std::string_view stringView(const json_t* value) { return {json_string_value(value), json_string_length(value)}; }
 
 int64_t addSaturated(int64_t a, int64_t b) {
     int64_t sum;
@@ -85,8 +83,7 @@ std::optional<CompactToken> splitCompact(std::string_view token) {
     if (first == std::string_view::npos) return std::nullopt;
     const size_t second = token.find('.', first + 1);
     if (second == std::string_view::npos) return std::nullopt;
-    CompactToken parts{token.substr(0, first), token.substr(first + 1, second - first - 1),
-                       token.substr(second + 1)};
+    CompactToken parts{token.substr(0, first), token.substr(first + 1, second - first - 1), token.substr(second + 1)};
     // A third dot lands in the signature and fails the alphabet check below.
     if (parts.header.empty() || parts.payload.empty()) return std::nullopt;
     if (!isBase64UrlAlphabet(parts.header) || !isBase64UrlAlphabet(parts.payload) ||
@@ -139,8 +136,7 @@ bool signatureVerifies(std::string_view token, const std::string& secret) {
 }
 
 // A claim that must be a string equal to `expected`.
-TokenError checkStringClaim(const json_t* payload, const char* key, std::string_view expected,
-                            TokenError mismatch) {
+TokenError checkStringClaim(const json_t* payload, const char* key, std::string_view expected, TokenError mismatch) {
     const json_t* value = json_object_get(payload, key);
     if (!value) return TokenError::MissingClaim;
     if (!json_is_string(value)) return TokenError::WrongClaimType;
@@ -280,8 +276,7 @@ TokenResult verifyToken(std::string_view token, const TokenPolicy& policy, int64
     if (error == TokenError::None) error = checkAudience(claims);
     TokenClaims read;
     if (error == TokenError::None) {
-        error = checkValidityWindow(claims, nowUnixSeconds, std::max<int64_t>(policy.leewaySeconds, 0),
-                                    read.expiresAt);
+        error = checkValidityWindow(claims, nowUnixSeconds, std::max<int64_t>(policy.leewaySeconds, 0), read.expiresAt);
     }
     if (error == TokenError::None) error = readClaims(claims, read);
     if (error != TokenError::None) return refuse(error);
@@ -308,8 +303,7 @@ const char* tokenErrorName(TokenError error) {
     return "unknown";  // a value cast from outside the enumeration
 }
 
-std::string mintToken(const TokenClaims& claims, const TokenPolicy& policy, int64_t issuedAt,
-                      int64_t lifetimeSeconds) {
+std::string mintToken(const TokenClaims& claims, const TokenPolicy& policy, int64_t issuedAt, int64_t lifetimeSeconds) {
     // Same refusal as verification: an empty key signs nothing worth having.
     if (policy.secret.empty() || policy.secret.size() > static_cast<size_t>(INT_MAX)) return {};
 

@@ -14,7 +14,7 @@
 namespace gochat::sfu {
 
 struct PluginSettings {
-    std::string authSecret;             // required by the plugin: it refuses to start without it
+    std::string authSecret;  // required by the plugin: it refuses to start without it
     std::string issuer = "gochat";
     int64_t tokenLeewaySeconds = 2;
     int64_t emptyRoomTtlSeconds = 10;

@@ -12,7 +12,7 @@ namespace gochat::sfu {
 struct CodecInfo {
     const char* name;  // lower case, as Janus names it
     MediaKind kind;
-    int payloadType;   // in server offers
+    int payloadType;  // in server offers
 };
 
 // Video in preference order: browsers answer in the offerer's order, so VP8,

@@ -22,7 +22,7 @@ struct PlannedLine {
     std::string mid;
     MediaKind kind = MediaKind::Audio;
     Direction direction = Direction::Inactive;  // the server's view
-    std::string streamId;                        // empty for lines that send nothing
+    std::string streamId;                       // empty for lines that send nothing
     std::string trackId;
     // The one codec a remote line carries (the publisher's); empty for own
     // lines, which offer every codec the SFU forwards.

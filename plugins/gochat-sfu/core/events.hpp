@@ -19,9 +19,9 @@ enum class Refusal {
     Forbidden,       // a permission is missing
     Blocked,         // the user is on the channel's block list
     RoomFull,
-    NotJoined,       // a request before a successful join
-    NotFound,        // the target user is not in the room
-    OfferInFlight,   // a client offer while a server offer is unanswered (glare)
+    NotJoined,      // a request before a successful join
+    NotFound,       // the target user is not in the room
+    OfferInFlight,  // a client offer while a server offer is unanswered (glare)
 };
 
 // The request a refusal or an acknowledgement answers.
@@ -49,8 +49,8 @@ enum class LeaveReason {
     Kicked,
     Blocked,
     Moved,
-    Timeout,       // it left a server offer unanswered for too long
-    Replaced,      // the same user joined the channel again
+    Timeout,   // it left a server offer unanswered for too long
+    Replaced,  // the same user joined the channel again
 };
 
 // Per-user moderation state kept by the room (or beside it: blocks).

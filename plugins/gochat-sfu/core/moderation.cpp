@@ -4,8 +4,8 @@
 
 namespace gochat::sfu {
 
-Participant* RoomRegistry::requesterLocked(SessionId actor, RequestKind request, std::optional<Action> needed, Room*& room,
-                                           Effects& refusal) {
+Participant* RoomRegistry::requesterLocked(SessionId actor, RequestKind request, std::optional<Action> needed,
+                                           Room*& room, Effects& refusal) {
     Participant* participant = findLocked(actor, &room);
     if (!participant)
         refusal = refuseRequest(actor, request, Refusal::NotJoined);

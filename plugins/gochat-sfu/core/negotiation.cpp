@@ -76,7 +76,8 @@ Effects RoomRegistry::answer(SessionId session, const std::vector<AnsweredLine>&
     return effects;
 }
 
-Effects RoomRegistry::clientOffer(SessionId session, const std::vector<OfferedLine>& offered, const std::string& sdp, Millis now) {
+Effects RoomRegistry::clientOffer(SessionId session, const std::vector<OfferedLine>& offered, const std::string& sdp,
+                                  Millis now) {
     std::lock_guard<std::mutex> lock(mutex_);
     Room* room = nullptr;
     Participant* participant = findLocked(session, &room);
@@ -84,7 +85,8 @@ Effects RoomRegistry::clientOffer(SessionId session, const std::vector<OfferedLi
     // Janus has no glare handling: while our offer waits for its answer, the
     // client must answer it first (and may offer again afterwards).
     if (participant->offerInFlight) return refuseRequest(session, RequestKind::Offer, Refusal::OfferInFlight);
-    if (offered.size() < participant->lines.size()) return refuseRequest(session, RequestKind::Offer, Refusal::InvalidMessage);
+    if (offered.size() < participant->lines.size())
+        return refuseRequest(session, RequestKind::Offer, Refusal::InvalidMessage);
     for (size_t i = 0; i < offered.size(); ++i)
         if (offered[i].mindex != static_cast<int>(i) ||
             (i < participant->lines.size() && participant->lines[i].kind != offered[i].kind))
@@ -153,7 +155,8 @@ PlannedLine RoomRegistry::answerClientLineLocked(Room& room, Participant& partic
 bool RoomRegistry::settleOwnLineLocked(Participant& participant, Line& line, bool clientSends,
                                        std::vector<std::pair<std::string, int>> formats, Effects& effects) {
     line.formats = std::move(formats);
-    const bool publishing = clientSends && !line.formats.empty() && authorize(participant.grants, publishAction(line.kind));
+    const bool publishing =
+        clientSends && !line.formats.empty() && authorize(participant.grants, publishAction(line.kind));
     std::optional<Publication>& publication = participant.publication(line.kind);
     std::string codec;
     if (publishing) {
@@ -167,7 +170,8 @@ bool RoomRegistry::settleOwnLineLocked(Participant& participant, Line& line, boo
         if (!publication) return false;
         publication.reset();
     }
-    effects.emplace_back(event::PublicationChanged{participant.session, participant.user, participant.channel, line.kind, codec});
+    effects.emplace_back(
+        event::PublicationChanged{participant.session, participant.user, participant.channel, line.kind, codec});
     return true;
 }
 
@@ -222,7 +226,8 @@ std::vector<PublicationKey> RoomRegistry::desiredSourcesLocked(const Room& room,
     std::vector<const Participant*> others;
     for (const auto& [session, participant] : room.participants)
         if (session != subscriber.session) others.push_back(&participant);
-    std::sort(others.begin(), others.end(), [](const Participant* a, const Participant* b) { return a->joinOrder < b->joinOrder; });
+    std::sort(others.begin(), others.end(),
+              [](const Participant* a, const Participant* b) { return a->joinOrder < b->joinOrder; });
     std::vector<PublicationKey> desired;
     for (const Participant* other : others)
         for (MediaKind kind : {MediaKind::Audio, MediaKind::Video})
@@ -302,7 +307,8 @@ OfferPlan RoomRegistry::buildOfferLocked(Room& room, Participant& participant, M
         if (isOwnLine(line.mindex)) {
             // Without the permission the line is still offered (the client
             // needs the transceiver) but inactive (docs/protocol.md, Negotiation).
-            planned.direction = authorize(participant.grants, publishAction(line.kind)) ? Direction::RecvOnly : Direction::Inactive;
+            planned.direction =
+                authorize(participant.grants, publishAction(line.kind)) ? Direction::RecvOnly : Direction::Inactive;
         } else {
             // Idle lines keep their last codec, so the m-line's format does
             // not change while it waits for reuse.

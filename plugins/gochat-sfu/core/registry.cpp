@@ -17,7 +17,8 @@ Effects RoomRegistry::refuseRequest(SessionId session, RequestKind request, Refu
 
 Effects RoomRegistry::join(const JoinRequest& request, Millis now) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (roomOfSession_.count(request.session)) return refuseRequest(request.session, RequestKind::Join, Refusal::InvalidMessage);
+    if (roomOfSession_.count(request.session))
+        return refuseRequest(request.session, RequestKind::Join, Refusal::InvalidMessage);
     if (request.channel == 0 || request.user == 0) return refuseJoin(request.session, Refusal::InvalidMessage);
     if (request.tokenChannel != 0 && request.tokenChannel != request.channel)
         return refuseJoin(request.session, Refusal::Unauthorized);
@@ -98,7 +99,8 @@ Effects RoomRegistry::tick(Millis now) {
         if (offerDue) settleLocked(room, now, effects);
         std::vector<SessionId> silent;
         for (const auto& [session, participant] : room.participants)
-            if (participant.offerInFlight && now - participant.offerSentAt >= config_.answerTimeout) silent.push_back(session);
+            if (participant.offerInFlight && now - participant.offerSentAt >= config_.answerTimeout)
+                silent.push_back(session);
         for (SessionId session : silent) removeLocked(room, session, LeaveReason::Timeout, now, effects);
         if (room.participants.empty() && room.emptySince && now - *room.emptySince >= config_.emptyRoomTtl)
             it = rooms_.erase(it);

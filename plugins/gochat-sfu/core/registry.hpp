@@ -27,9 +27,9 @@ namespace gochat::sfu {
 
 struct RegistryConfig {
     PermissionBits bits;
-    Millis emptyRoomTtl = 10'000;   // an empty room lingers so a quick reconnect finds its state
-    Millis offerDebounce = 50;      // re-offers wait this long to fold bursts of changes
-    size_t maxParticipants = 0;     // per room; 0 = unlimited
+    Millis emptyRoomTtl = 10'000;  // an empty room lingers so a quick reconnect finds its state
+    Millis offerDebounce = 50;     // re-offers wait this long to fold bursts of changes
+    size_t maxParticipants = 0;    // per room; 0 = unlimited
     // A participant whose offer stays unanswered this long is removed: a
     // client that never negotiates must not hold a place in the room.
     Millis answerTimeout = 30'000;
@@ -38,12 +38,12 @@ struct RegistryConfig {
 // A join whose token already passed signature and time checks.
 struct JoinRequest {
     SessionId session = 0;
-    ChannelId channel = 0;       // what the client asked for
+    ChannelId channel = 0;  // what the client asked for
     UserId user = 0;
     ChannelId tokenChannel = 0;  // 0 when the token names no channel
     int64_t perms = 0;
     bool moved = false;
-    GuildId guild = 0;           // 0 when the token names no guild
+    GuildId guild = 0;  // 0 when the token names no guild
 };
 
 // One m-line of a client's answer, as the adapter parsed it.
@@ -60,8 +60,8 @@ struct OfferedLine {
     int mindex = 0;
     MediaKind kind = MediaKind::Audio;
     std::string mid;
-    Direction direction = Direction::Inactive;                // the client's view
-    std::vector<std::pair<std::string, int>> codecs;          // (name, payload type), client's order
+    Direction direction = Direction::Inactive;        // the client's view
+    std::vector<std::pair<std::string, int>> codecs;  // (name, payload type), client's order
 };
 
 class RoomRegistry {
@@ -127,8 +127,8 @@ private:
     Participant* requesterLocked(SessionId actor, RequestKind request, std::optional<Action> needed, Room*& room,
                                  Effects& refusal);
     // Server mute, deafen and block: a per-user flag, broadcast to the room.
-    void setUserFlagLocked(Room& room, std::set<UserId>& flagged, UserFlag flag, UserId target, bool on, SessionId actor,
-                           Effects& effects);
+    void setUserFlagLocked(Room& room, std::set<UserId>& flagged, UserFlag flag, UserId target, bool on,
+                           SessionId actor, Effects& effects);
 
     // --- speaking.cpp
     // Recomputes what the room is shown: detected voice that others can hear.
@@ -150,14 +150,16 @@ private:
     // is what the client sends). Returns whether its publication changed.
     bool settleOwnLineLocked(Participant& participant, Line& line, bool clientSends,
                              std::vector<std::pair<std::string, int>> formats, Effects& effects);
-    PlannedLine answerClientLineLocked(Room& room, Participant& participant, const OfferedLine& offered, Effects& effects);
+    PlannedLine answerClientLineLocked(Room& room, Participant& participant, const OfferedLine& offered,
+                                       Effects& effects);
     std::string newTrackIdLocked(UserId user, MediaKind kind);
 
     // --- fanout_planner.cpp
     // Sends due offers, then hands the adapter every changed fan-out.
     void settleLocked(Room& room, Millis now, Effects& effects);
     void updateFanoutsLocked(Room& room, Effects& effects);
-    bool forwardsLocked(const Room& room, const Participant& publisher, MediaKind kind, const Participant& subscriber) const;
+    bool forwardsLocked(const Room& room, const Participant& publisher, MediaKind kind,
+                        const Participant& subscriber) const;
 
     const RegistryConfig config_;
     mutable std::mutex mutex_;

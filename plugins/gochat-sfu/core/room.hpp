@@ -46,8 +46,8 @@ struct Line {
     std::string codec;                     // of the last source: a reused line keeps its codec
     int payloadType = 0;                   // as last negotiated on this line
     UserId sourceUser = 0;
-    uint64_t binding = 0;                  // changes whenever the source changes
-    bool ready = false;                    // the client accepted the current binding
+    uint64_t binding = 0;  // changes whenever the source changes
+    bool ready = false;    // the client accepted the current binding
     // Own lines: every format negotiated (codec, payload type), so a
     // publisher that sends another of them can be followed.
     std::vector<std::pair<std::string, int>> formats;
@@ -93,7 +93,9 @@ struct Participant {
     Millis offerDueAt = 0;
     uint64_t offerVersion = 0;
 
-    const std::optional<Publication>& publication(MediaKind kind) const { return kind == MediaKind::Audio ? audio : video; }
+    const std::optional<Publication>& publication(MediaKind kind) const {
+        return kind == MediaKind::Audio ? audio : video;
+    }
     std::optional<Publication>& publication(MediaKind kind) { return kind == MediaKind::Audio ? audio : video; }
 };
 

@@ -53,7 +53,9 @@ public:
 
     // For the control plane: a publisher that stopped sending packets
     // altogether never reports silence, so it is checked from outside.
-    bool quietFor(Millis now) const { return now - lastVoiceAt_.load(std::memory_order_relaxed) >= thresholds_.release; }
+    bool quietFor(Millis now) const {
+        return now - lastVoiceAt_.load(std::memory_order_relaxed) >= thresholds_.release;
+    }
     // Forget the current verdict at the next packet (after a forced stop).
     void requestReset() { resetRequested_.store(true, std::memory_order_relaxed); }
     bool speaking() const { return speaking_.load(std::memory_order_relaxed); }

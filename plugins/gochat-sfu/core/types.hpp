@@ -7,11 +7,11 @@
 
 namespace gochat::sfu {
 
-using UserId = int64_t;     // GoChat snowflake: always int64, never a double
-using ChannelId = int64_t;  // one room per voice channel
-using GuildId = int64_t;    // informational, from the token
-using SessionId = uint64_t; // one per Janus handle (one per PeerConnection)
-using Millis = int64_t;     // monotonic milliseconds from the adapter's clock
+using UserId = int64_t;      // GoChat snowflake: always int64, never a double
+using ChannelId = int64_t;   // one room per voice channel
+using GuildId = int64_t;     // informational, from the token
+using SessionId = uint64_t;  // one per Janus handle (one per PeerConnection)
+using Millis = int64_t;      // monotonic milliseconds from the adapter's clock
 
 enum class MediaKind { Audio, Video };
 

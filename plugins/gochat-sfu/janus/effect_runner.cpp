@@ -53,46 +53,47 @@ void EffectRunner::push(const WireEvent& event, SessionId current, const std::st
 // Every alternative is named: a new one does not compile until it is
 // handled here (events: what clients are told came from wireEventsOf).
 void EffectRunner::run(const Effect& effect, SessionId current, const std::string& transaction) {
-    std::visit(
-        Overloaded{
-            [](const event::JoinRefused&) {},
-            [](const event::RequestRefused&) {},
-            [](const event::RequestDone&) {},
-            [](const event::ParticipantJoined&) {},
-            [](const event::ParticipantLeft&) {},
-            [](const event::PublicationChanged&) {},
-            [](const event::UserFlagChanged&) {},
-            [](const event::SpeakingChanged&) {},
-            [&](const SendOffer& offer) {
-                if (std::shared_ptr<MediaSession> target = sessions_.byId(offer.to))
-                    pushJsep(*target, "offer", 501, writeOffer(offer.plan, target->sdpSessionId()), nullptr);
-            },
-            [&](const SendAnswer& reply) {
-                std::shared_ptr<MediaSession> target = sessions_.byId(reply.to);
-                if (!target) return;
-                const char* tx = (reply.to == current && !transaction.empty()) ? transaction.c_str() : nullptr;
-                pushJsep(*target, "answer", 502, writeAnswer(reply, target->sdpSessionId()), tx);
-            },
-            [&](const SetFanout& change) {
-                if (std::shared_ptr<MediaSession> publisher = sessions_.byId(change.publisher))
-                    media_.installFanout(publisher, change, [this](SessionId id) { return sessions_.byId(id); });
-            },
-            [&](const RequestKeyframe& request) {
-                if (std::shared_ptr<MediaSession> publisher = sessions_.byId(request.publisher))
-                    media_.requestKeyframe(*publisher);
-            },
-            [&](const ClosePeer& close) {
-                if (std::shared_ptr<MediaSession> target = sessions_.byId(close.session))
-                    gateway_->close_pc(static_cast<janus_plugin_session*>(target->peer()));
-            },
-        },
-        effect);
+    std::visit(Overloaded{
+                   [](const event::JoinRefused&) {},
+                   [](const event::RequestRefused&) {},
+                   [](const event::RequestDone&) {},
+                   [](const event::ParticipantJoined&) {},
+                   [](const event::ParticipantLeft&) {},
+                   [](const event::PublicationChanged&) {},
+                   [](const event::UserFlagChanged&) {},
+                   [](const event::SpeakingChanged&) {},
+                   [&](const SendOffer& offer) {
+                       if (std::shared_ptr<MediaSession> target = sessions_.byId(offer.to))
+                           pushJsep(*target, "offer", 501, writeOffer(offer.plan, target->sdpSessionId()), nullptr);
+                   },
+                   [&](const SendAnswer& reply) {
+                       std::shared_ptr<MediaSession> target = sessions_.byId(reply.to);
+                       if (!target) return;
+                       const char* tx = (reply.to == current && !transaction.empty()) ? transaction.c_str() : nullptr;
+                       pushJsep(*target, "answer", 502, writeAnswer(reply, target->sdpSessionId()), tx);
+                   },
+                   [&](const SetFanout& change) {
+                       if (std::shared_ptr<MediaSession> publisher = sessions_.byId(change.publisher))
+                           media_.installFanout(publisher, change, [this](SessionId id) { return sessions_.byId(id); });
+                   },
+                   [&](const RequestKeyframe& request) {
+                       if (std::shared_ptr<MediaSession> publisher = sessions_.byId(request.publisher))
+                           media_.requestKeyframe(*publisher);
+                   },
+                   [&](const ClosePeer& close) {
+                       if (std::shared_ptr<MediaSession> target = sessions_.byId(close.session))
+                           gateway_->close_pc(static_cast<janus_plugin_session*>(target->peer()));
+                   },
+               },
+               effect);
 }
 
 // An offer or answer: the event names it, the jsep carries the SDP.
-void EffectRunner::pushJsep(MediaSession& target, const char* type, int t, const std::string& sdp, const char* transaction) {
+void EffectRunner::pushJsep(MediaSession& target, const char* type, int t, const std::string& sdp,
+                            const char* transaction) {
     if (sdp.empty()) {
-        JANUS_LOG(LOG_ERR, "%ssession %llu: could not write the %s\n", kLogPrefix, static_cast<unsigned long long>(target.id()), type);
+        JANUS_LOG(LOG_ERR, "%ssession %llu: could not write the %s\n", kLogPrefix,
+                  static_cast<unsigned long long>(target.id()), type);
         return;
     }
     JsonRef jsep = JsonRef::object();
@@ -101,10 +102,11 @@ void EffectRunner::pushJsep(MediaSession& target, const char* type, int t, const
     event.name = type;
     event.t = t;
     JsonRef data = eventJson(event);
-    const int rc = gateway_->push_event(static_cast<janus_plugin_session*>(target.peer()), gochat_sfu_descriptor(), transaction,
-                                        data.get(), jsep.get());
+    const int rc = gateway_->push_event(static_cast<janus_plugin_session*>(target.peer()), gochat_sfu_descriptor(),
+                                        transaction, data.get(), jsep.get());
     if (rc != 0)
-        JANUS_LOG(LOG_VERB, "%ssession %llu: %s not delivered (%d)\n", kLogPrefix, static_cast<unsigned long long>(target.id()), type, rc);
+        JANUS_LOG(LOG_VERB, "%ssession %llu: %s not delivered (%d)\n", kLogPrefix,
+                  static_cast<unsigned long long>(target.id()), type, rc);
 }
 
 }  // namespace gochat::sfu

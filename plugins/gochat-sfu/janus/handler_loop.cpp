@@ -8,7 +8,8 @@
 namespace gochat::sfu {
 
 Millis HandlerLoop::now() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
 }
 
 void HandlerLoop::start(Owner& owner) {

@@ -25,8 +25,7 @@ extern "C" int gochat_sfu_init(janus_callbacks* callback, const char* config_pat
 extern "C" void gochat_sfu_destroy(void) {
     try {
         instance().shutdown();
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 extern "C" void gochat_sfu_create_session(janus_plugin_session* handle, int* error) {
     try {
@@ -35,8 +34,8 @@ extern "C" void gochat_sfu_create_session(janus_plugin_session* handle, int* err
         *error = -1;
     }
 }
-extern "C" janus_plugin_result* gochat_sfu_handle_message(janus_plugin_session* handle, char* transaction, json_t* message,
-                                                          json_t* jsep) {
+extern "C" janus_plugin_result* gochat_sfu_handle_message(janus_plugin_session* handle, char* transaction,
+                                                          json_t* message, json_t* jsep) {
     try {
         return instance().handleMessage(handle, transaction, message, jsep);
     } catch (...) {
@@ -53,26 +52,22 @@ extern "C" json_t* gochat_sfu_handle_admin_message(json_t* message) {
 extern "C" void gochat_sfu_setup_media(janus_plugin_session* handle) {
     try {
         instance().setupMedia(handle);
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 extern "C" void gochat_sfu_incoming_rtp(janus_plugin_session* handle, janus_plugin_rtp* packet) {
     try {
         instance().incomingRtp(handle, packet);
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 extern "C" void gochat_sfu_incoming_rtcp(janus_plugin_session* handle, janus_plugin_rtcp* packet) {
     try {
         instance().incomingRtcp(handle, packet);
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 extern "C" void gochat_sfu_hangup_media(janus_plugin_session* handle) {
     try {
         instance().hangupMedia(handle);
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 extern "C" void gochat_sfu_destroy_session(janus_plugin_session* handle, int* error) {
     try {

@@ -27,7 +27,9 @@ bool readFields(const json_t*, const json_t* jsep, request::Offer& r) { return r
 bool readFields(const json_t*, const json_t* jsep, request::Answer& r) { return readJsep(jsep, "answer", r.sdp); }
 bool readFields(const json_t*, const json_t*, request::Leave&) { return true; }
 bool readFields(const json_t*, const json_t*, request::Negotiate&) { return true; }
-bool readFields(const json_t* body, const json_t*, request::SpeakingReport& r) { return jsonGetBool(body, "speaking", r.speaking); }
+bool readFields(const json_t* body, const json_t*, request::SpeakingReport& r) {
+    return jsonGetBool(body, "speaking", r.speaking);
+}
 bool readFields(const json_t* body, const json_t*, request::MuteSelf& r) { return jsonGetBool(body, "muted", r.muted); }
 bool readFields(const json_t* body, const json_t*, request::MuteUser& r) {
     return jsonGetInt64(body, "user", r.user) && jsonGetBool(body, "muted", r.muted);
@@ -55,8 +57,7 @@ std::optional<DecodedRequest> decodeNamed(const char* name, const json_t* body, 
         using Alternative = std::variant_alternative_t<I, Request>;
         if (std::strcmp(name, Alternative::kName) != 0) return decodeNamed<I + 1>(name, body, jsep);
         Alternative decoded;
-        if (!readFields(body, jsep, decoded))
-            return DecodedRequest{RequestError{Alternative::kKind}};
+        if (!readFields(body, jsep, decoded)) return DecodedRequest{RequestError{Alternative::kKind}};
         return DecodedRequest{Request{std::move(decoded)}};
     }
 }

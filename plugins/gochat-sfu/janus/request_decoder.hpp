@@ -17,19 +17,75 @@ namespace gochat::sfu {
 namespace request {
 // Each request names itself and the kind its replies answer (the wire `t`
 // of that kind is chosen in wire_events.cpp).
-struct Join { static constexpr const char* kName = "join"; static constexpr RequestKind kKind = RequestKind::Join; ChannelId channel = 0; std::string token; };
-struct Offer { static constexpr const char* kName = "offer"; static constexpr RequestKind kKind = RequestKind::Offer; std::string sdp; };
-struct Answer { static constexpr const char* kName = "answer"; static constexpr RequestKind kKind = RequestKind::Answer; std::string sdp; };
-struct Leave { static constexpr const char* kName = "leave"; static constexpr RequestKind kKind = RequestKind::Leave; };
-struct Negotiate { static constexpr const char* kName = "negotiate"; static constexpr RequestKind kKind = RequestKind::Negotiate; };
-struct SpeakingReport { static constexpr const char* kName = "speaking"; static constexpr RequestKind kKind = RequestKind::SpeakingReport; bool speaking = false; };
-struct MuteSelf { static constexpr const char* kName = "mute_self"; static constexpr RequestKind kKind = RequestKind::MuteSelf; bool muted = false; };
-struct MuteUser { static constexpr const char* kName = "mute_user"; static constexpr RequestKind kKind = RequestKind::MuteUser; UserId user = 0; bool muted = false; };
-struct ServerMute { static constexpr const char* kName = "server_mute"; static constexpr RequestKind kKind = RequestKind::ServerMute; UserId user = 0; bool muted = false; };
-struct ServerDeafen { static constexpr const char* kName = "server_deafen"; static constexpr RequestKind kKind = RequestKind::ServerDeafen; UserId user = 0; bool deafened = false; };
-struct Kick { static constexpr const char* kName = "kick"; static constexpr RequestKind kKind = RequestKind::Kick; UserId user = 0; };
-struct Block { static constexpr const char* kName = "block"; static constexpr RequestKind kKind = RequestKind::Block; UserId user = 0; bool block = false; };
-struct Move { static constexpr const char* kName = "move"; static constexpr RequestKind kKind = RequestKind::Move; UserId user = 0; ChannelId channel = 0; };
+struct Join {
+    static constexpr const char* kName = "join";
+    static constexpr RequestKind kKind = RequestKind::Join;
+    ChannelId channel = 0;
+    std::string token;
+};
+struct Offer {
+    static constexpr const char* kName = "offer";
+    static constexpr RequestKind kKind = RequestKind::Offer;
+    std::string sdp;
+};
+struct Answer {
+    static constexpr const char* kName = "answer";
+    static constexpr RequestKind kKind = RequestKind::Answer;
+    std::string sdp;
+};
+struct Leave {
+    static constexpr const char* kName = "leave";
+    static constexpr RequestKind kKind = RequestKind::Leave;
+};
+struct Negotiate {
+    static constexpr const char* kName = "negotiate";
+    static constexpr RequestKind kKind = RequestKind::Negotiate;
+};
+struct SpeakingReport {
+    static constexpr const char* kName = "speaking";
+    static constexpr RequestKind kKind = RequestKind::SpeakingReport;
+    bool speaking = false;
+};
+struct MuteSelf {
+    static constexpr const char* kName = "mute_self";
+    static constexpr RequestKind kKind = RequestKind::MuteSelf;
+    bool muted = false;
+};
+struct MuteUser {
+    static constexpr const char* kName = "mute_user";
+    static constexpr RequestKind kKind = RequestKind::MuteUser;
+    UserId user = 0;
+    bool muted = false;
+};
+struct ServerMute {
+    static constexpr const char* kName = "server_mute";
+    static constexpr RequestKind kKind = RequestKind::ServerMute;
+    UserId user = 0;
+    bool muted = false;
+};
+struct ServerDeafen {
+    static constexpr const char* kName = "server_deafen";
+    static constexpr RequestKind kKind = RequestKind::ServerDeafen;
+    UserId user = 0;
+    bool deafened = false;
+};
+struct Kick {
+    static constexpr const char* kName = "kick";
+    static constexpr RequestKind kKind = RequestKind::Kick;
+    UserId user = 0;
+};
+struct Block {
+    static constexpr const char* kName = "block";
+    static constexpr RequestKind kKind = RequestKind::Block;
+    UserId user = 0;
+    bool block = false;
+};
+struct Move {
+    static constexpr const char* kName = "move";
+    static constexpr RequestKind kKind = RequestKind::Move;
+    UserId user = 0;
+    ChannelId channel = 0;
+};
 }  // namespace request
 
 using Request = std::variant<request::Join, request::Offer, request::Answer, request::Leave, request::Negotiate,

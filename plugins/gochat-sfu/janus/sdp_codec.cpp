@@ -41,14 +41,16 @@ const char* h264ProfileOf(const std::string& codec) { return codec == "h264" ? "
 void appendVideoCodec(janus_sdp_mline* mline, const CodecInfo& codec) {
     const int pt = codec.payloadType;
     mline->ptypes = g_list_append(mline->ptypes, GINT_TO_POINTER(pt));
-    janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create("rtpmap", "%d %s", pt, janus_sdp_get_codec_rtpmap(codec.name)));
+    janus_sdp_attribute_add_to_mline(
+        mline, janus_sdp_attribute_create("rtpmap", "%d %s", pt, janus_sdp_get_codec_rtpmap(codec.name)));
     for (const char* feedback : {"ccm fir", "nack", "nack pli", "goog-remb", "transport-cc"})
         janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create("rtcp-fb", "%d %s", pt, feedback));
     if (const char* profile = vp9ProfileOf(codec.name))
         janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create("fmtp", "%d profile-id=%s", pt, profile));
     if (const char* profile = h264ProfileOf(codec.name))
-        janus_sdp_attribute_add_to_mline(mline, janus_sdp_attribute_create(
-            "fmtp", "%d profile-level-id=%s;packetization-mode=1;level-asymmetry-allowed=1", pt, profile));
+        janus_sdp_attribute_add_to_mline(
+            mline, janus_sdp_attribute_create(
+                       "fmtp", "%d profile-level-id=%s;packetization-mode=1;level-asymmetry-allowed=1", pt, profile));
 }
 
 int addLine(janus_sdp* offer, const PlannedLine& line) {
@@ -59,16 +61,11 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
         // audio line so levels survive the relay (docs/protocol.md, Negotiation).
         // clang-format off: one key and its values per line
         return janus_sdp_generate_offer_mline(
-            offer, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO,
-            JANUS_SDP_OA_MID, line.mid.c_str(),
-            JANUS_SDP_OA_MSID, stream, track,
-            JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
-            JANUS_SDP_OA_CODEC, "opus",
-            JANUS_SDP_OA_PT, serverPayloadType("opus", MediaKind::Audio),
-            JANUS_SDP_OA_FMTP, kOpusFormat,
-            JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID),
-            JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_AUDIO_LEVEL, extensionId(JANUS_RTP_EXTMAP_AUDIO_LEVEL),
-            JANUS_SDP_OA_DONE);
+            offer, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO, JANUS_SDP_OA_MID, line.mid.c_str(), JANUS_SDP_OA_MSID, stream,
+            track, JANUS_SDP_OA_DIRECTION, toJanus(line.direction), JANUS_SDP_OA_CODEC, "opus", JANUS_SDP_OA_PT,
+            serverPayloadType("opus", MediaKind::Audio), JANUS_SDP_OA_FMTP, kOpusFormat, JANUS_SDP_OA_EXTENSION,
+            JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID), JANUS_SDP_OA_EXTENSION,
+            JANUS_RTP_EXTMAP_AUDIO_LEVEL, extensionId(JANUS_RTP_EXTMAP_AUDIO_LEVEL), JANUS_SDP_OA_DONE);
         // clang-format on
     }
     // A remote line carries its publisher's codec only; an own line lists
@@ -77,19 +74,13 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
     if (!codec || codec->kind != MediaKind::Video) return -1;
     // clang-format off: one key and its values per line
     const int rc = janus_sdp_generate_offer_mline(
-        offer, JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO,
-        JANUS_SDP_OA_MID, line.mid.c_str(),
-        JANUS_SDP_OA_MSID, stream, track,
-        JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
-        JANUS_SDP_OA_CODEC, codec->name,
-        JANUS_SDP_OA_PT, codec->payloadType,
-        JANUS_SDP_OA_VP9_PROFILE, vp9ProfileOf(codec->name),
-        JANUS_SDP_OA_H264_PROFILE, h264ProfileOf(codec->name),
-        JANUS_SDP_OA_VIDEO_RTCPFB_DEFAULTS, TRUE,
-        JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID),
-        JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_ABS_SEND_TIME, extensionId(JANUS_RTP_EXTMAP_ABS_SEND_TIME),
-        JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC, extensionId(JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC),
-        JANUS_SDP_OA_DONE);
+        offer, JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO, JANUS_SDP_OA_MID, line.mid.c_str(), JANUS_SDP_OA_MSID, stream,
+        track, JANUS_SDP_OA_DIRECTION, toJanus(line.direction), JANUS_SDP_OA_CODEC, codec->name, JANUS_SDP_OA_PT,
+        codec->payloadType, JANUS_SDP_OA_VP9_PROFILE, vp9ProfileOf(codec->name), JANUS_SDP_OA_H264_PROFILE,
+        h264ProfileOf(codec->name), JANUS_SDP_OA_VIDEO_RTCPFB_DEFAULTS, TRUE, JANUS_SDP_OA_EXTENSION,
+        JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID), JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_ABS_SEND_TIME,
+        extensionId(JANUS_RTP_EXTMAP_ABS_SEND_TIME), JANUS_SDP_OA_EXTENSION, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC,
+        extensionId(JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC), JANUS_SDP_OA_DONE);
     // clang-format on
     if (rc != 0 || !line.codec.empty()) return rc;
     auto* mline = static_cast<janus_sdp_mline*>(g_list_last(offer->m_lines)->data);
@@ -137,29 +128,20 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
         const char* track = line.trackId.empty() ? nullptr : line.trackId.c_str();
         // The same extensions and Opus parameters as our own offers.
         // clang-format off: one key and its values per line
-        const int rc = line.kind == MediaKind::Audio
-            ? janus_sdp_generate_answer_mline(
-                  offer.get(), answer.get(), offered,
-                  JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO,
-                  JANUS_SDP_OA_CODEC, "opus",
-                  JANUS_SDP_OA_FMTP, kOpusFormat,
-                  JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
-                  JANUS_SDP_OA_MSID, stream, track,
-                  JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
-                  JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL,
-                  JANUS_SDP_OA_DONE)
-            : janus_sdp_generate_answer_mline(
-                  offer.get(), answer.get(), offered,
-                  JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO,
-                  JANUS_SDP_OA_CODEC, line.codec.empty() ? "vp8" : line.codec.c_str(),
-                  JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
-                  JANUS_SDP_OA_MSID, stream, track,
-                  JANUS_SDP_OA_VP9_PROFILE, vp9ProfileOf(line.codec),
-                  JANUS_SDP_OA_H264_PROFILE, h264ProfileOf(line.codec),
-                  JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
-                  JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_ABS_SEND_TIME,
-                  JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC,
-                  JANUS_SDP_OA_DONE);
+        const int rc =
+            line.kind == MediaKind::Audio
+                ? janus_sdp_generate_answer_mline(
+                      offer.get(), answer.get(), offered, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO, JANUS_SDP_OA_CODEC,
+                      "opus", JANUS_SDP_OA_FMTP, kOpusFormat, JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
+                      JANUS_SDP_OA_MSID, stream, track, JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
+                      JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL, JANUS_SDP_OA_DONE)
+                : janus_sdp_generate_answer_mline(
+                      offer.get(), answer.get(), offered, JANUS_SDP_OA_MLINE, JANUS_SDP_VIDEO, JANUS_SDP_OA_CODEC,
+                      line.codec.empty() ? "vp8" : line.codec.c_str(), JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
+                      JANUS_SDP_OA_MSID, stream, track, JANUS_SDP_OA_VP9_PROFILE, vp9ProfileOf(line.codec),
+                      JANUS_SDP_OA_H264_PROFILE, h264ProfileOf(line.codec), JANUS_SDP_OA_ACCEPT_EXTMAP,
+                      JANUS_RTP_EXTMAP_MID, JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_ABS_SEND_TIME,
+                      JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC, JANUS_SDP_OA_DONE);
         // clang-format on
         if (rc != 0) return {};
     }

@@ -17,8 +17,8 @@ enum class Media { Audio, Video, Other };
 struct Section {
     Media media = Media::Other;
     int port = 0;
-    std::vector<int> payloadTypes;             // in the m= line's order
-    std::map<int, std::string> codecNames;     // a=rtpmap, lower case, without the clock rate
+    std::vector<int> payloadTypes;          // in the m= line's order
+    std::map<int, std::string> codecNames;  // a=rtpmap, lower case, without the clock rate
     std::string mid;
     Direction direction = Direction::SendRecv;  // no attribute means sendrecv (RFC 3264)
 };
@@ -46,8 +46,10 @@ bool readMediaLine(const std::string& value, Section& section) {
     if (!parseInt(portOnly, section.port)) return false;
     while (fields >> format) {
         int payloadType = 0;
-        if (parseInt(format, payloadType)) section.payloadTypes.push_back(payloadType);
-        else if (section.media != Media::Other) return false;
+        if (parseInt(format, payloadType))
+            section.payloadTypes.push_back(payloadType);
+        else if (section.media != Media::Other)
+            return false;
     }
     return true;
 }

@@ -21,9 +21,8 @@ public:
         // Janus gives the plugin the first reference on the handle; it is
         // dropped with the last holder of the session, so a fan-out snapshot
         // still in use never sees a freed handle.
-        std::shared_ptr<void> peer(handle, [](void* h) {
-            janus_refcount_decrease(&static_cast<janus_plugin_session*>(h)->ref);
-        });
+        std::shared_ptr<void> peer(
+            handle, [](void* h) { janus_refcount_decrease(&static_cast<janus_plugin_session*>(h)->ref); });
         std::lock_guard<std::mutex> lock(mutex_);
         auto session = std::make_shared<MediaSession>(nextId_++, std::move(peer), speaking);
         byId_[session->id()] = session;

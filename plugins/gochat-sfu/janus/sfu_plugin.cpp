@@ -12,7 +12,7 @@ namespace gochat::sfu {
 namespace {
 
 constexpr const char* kLogPrefix = "[gochat.sfu] ";
-constexpr Millis kQuietCheckIntervalMs = 250;      // how often speakers who stopped sending are checked
+constexpr Millis kQuietCheckIntervalMs = 250;     // how often speakers who stopped sending are checked
 constexpr Millis kDeferredKeyframeCheckMs = 100;  // granularity of rate-limited keyframe requests
 constexpr Millis kRetiredSnapshotCheckMs = 10;    // a replaced snapshot waits for one packet at most
 
@@ -50,8 +50,8 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
 
     running_ = true;
     loop_.start(*this);
-    JANUS_LOG(LOG_INFO, "%sinitialized (issuer %s, leeway %llds, empty room ttl %llds, max participants %lld)\n", kLogPrefix,
-              settings_.issuer.c_str(), static_cast<long long>(settings_.tokenLeewaySeconds),
+    JANUS_LOG(LOG_INFO, "%sinitialized (issuer %s, leeway %llds, empty room ttl %llds, max participants %lld)\n",
+              kLogPrefix, settings_.issuer.c_str(), static_cast<long long>(settings_.tokenLeewaySeconds),
               static_cast<long long>(settings_.emptyRoomTtlSeconds), static_cast<long long>(settings_.maxParticipants));
     return true;
 }
@@ -74,7 +74,8 @@ void SfuPlugin::createSession(janus_plugin_session* handle, int* error) {
     *error = 0;
 }
 
-janus_plugin_result* SfuPlugin::handleMessage(janus_plugin_session* handle, char* transaction, json_t* message, json_t* jsep) {
+janus_plugin_result* SfuPlugin::handleMessage(janus_plugin_session* handle, char* transaction, json_t* message,
+                                              json_t* jsep) {
     // Janus hands over one reference to each argument (docs/architecture.md,
     // Object ownership).
     Work work;
@@ -87,7 +88,8 @@ janus_plugin_result* SfuPlugin::handleMessage(janus_plugin_session* handle, char
     if (!running_) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "plugin shutting down", nullptr);
     work.session = sessions_.byHandle(handle);
     if (!work.session) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "no session for this handle", nullptr);
-    if (!json_is_object(work.body.get())) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "invalid message", nullptr);
+    if (!json_is_object(work.body.get()))
+        return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "invalid message", nullptr);
     work.sessionId = work.session->id();
     if (!loop_.enqueue(std::move(work))) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "busy", nullptr);
     return janus_plugin_result_new(JANUS_PLUGIN_OK_WAIT, nullptr, nullptr);
@@ -113,7 +115,8 @@ void SfuPlugin::setupMedia(janus_plugin_session* handle) {
     session->hangingUp() = false;
     session->started().store(true, std::memory_order_release);
     media_->onPeerUp(*session);
-    JANUS_LOG(LOG_VERB, "%ssession %llu: PeerConnection up\n", kLogPrefix, static_cast<unsigned long long>(session->id()));
+    JANUS_LOG(LOG_VERB, "%ssession %llu: PeerConnection up\n", kLogPrefix,
+              static_cast<unsigned long long>(session->id()));
 }
 
 void SfuPlugin::hangupMedia(janus_plugin_session* handle) {
@@ -164,7 +167,8 @@ json_t* SfuPlugin::querySession(janus_plugin_session* handle) {
 void SfuPlugin::handle(Work& work) {
     switch (work.kind) {
         case Work::Kind::Departure:
-            effects_->perform(registry_->leave(work.sessionId, LeaveReason::Disconnected, HandlerLoop::now()), work.sessionId, {});
+            effects_->perform(registry_->leave(work.sessionId, LeaveReason::Disconnected, HandlerLoop::now()),
+                              work.sessionId, {});
             if (work.session) media_->forget(work.session);
             return;
         case Work::Kind::SpeakingChanged:
@@ -173,15 +177,15 @@ void SfuPlugin::handle(Work& work) {
         case Work::Kind::PayloadTypeSeen:
             JANUS_LOG(LOG_VERB, "%ssession %llu: publisher sends %s payload type %d\n", kLogPrefix,
                       static_cast<unsigned long long>(work.sessionId), kindName(work.mediaKind), work.payloadType);
-            effects_->perform(
-                registry_->publisherSentPayloadType(work.sessionId, work.mediaKind, work.payloadType, HandlerLoop::now()),
-                work.sessionId, {});
+            effects_->perform(registry_->publisherSentPayloadType(work.sessionId, work.mediaKind, work.payloadType,
+                                                                  HandlerLoop::now()),
+                              work.sessionId, {});
             return;
         case Work::Kind::Message:
-            if (!work.session->closed()) handleRequest(*work.session, work.transaction, work.body.get(), work.jsep.get());
+            if (!work.session->closed())
+                handleRequest(*work.session, work.transaction, work.body.get(), work.jsep.get());
             return;
-        case Work::Kind::Stop:
-            return;
+        case Work::Kind::Stop: return;
     }
 }
 
@@ -200,14 +204,16 @@ std::optional<Millis> SfuPlugin::nextDeadline(Millis now) {
     return deadline;
 }
 
-void SfuPlugin::handleRequest(MediaSession& session, const std::string& transaction, const json_t* body, const json_t* jsep) {
+void SfuPlugin::handleRequest(MediaSession& session, const std::string& transaction, const json_t* body,
+                              const json_t* jsep) {
     const SessionId id = session.id();
     const Millis now = HandlerLoop::now();
     const DecodedRequest decoded = decodeRequest(body, jsep);
     Effects effects;
     if (const RequestError* error = std::get_if<RequestError>(&decoded)) {
-        effects = error->request == RequestKind::Join ? RoomRegistry::refuseJoin(id, Refusal::InvalidMessage)
-                                                      : RoomRegistry::refuseRequest(id, error->request, Refusal::InvalidMessage);
+        effects = error->request == RequestKind::Join
+                      ? RoomRegistry::refuseJoin(id, Refusal::InvalidMessage)
+                      : RoomRegistry::refuseRequest(id, error->request, Refusal::InvalidMessage);
     } else {
         const Request& request = std::get<Request>(decoded);
         if (!std::holds_alternative<request::Join>(request) && !registry_->isJoined(id))
@@ -222,17 +228,16 @@ void SfuPlugin::handleRequest(MediaSession& session, const std::string& transact
 // transport it came through.
 Effects SfuPlugin::dispatch(MediaSession& session, const Request& request, Millis now) {
     const SessionId id = session.id();
-    return std::visit(
-        Overloaded{
-            [&](const request::Join& r) { return handleJoin(id, r); },
-            [&](const request::Offer& r) { return handleClientOffer(id, r.sdp, now); },
-            [&](const request::Answer& r) { return handleAnswer(id, r.sdp, now); },
-            [&](const request::SpeakingReport& r) { return handleSpeakingReport(session, r.speaking); },
-            // Every other request has an applyToRegistry overload; one
-            // without it does not compile.
-            [&](const auto& r) { return applyToRegistry(*registry_, id, r, now); },
-        },
-        request);
+    return std::visit(Overloaded{
+                          [&](const request::Join& r) { return handleJoin(id, r); },
+                          [&](const request::Offer& r) { return handleClientOffer(id, r.sdp, now); },
+                          [&](const request::Answer& r) { return handleAnswer(id, r.sdp, now); },
+                          [&](const request::SpeakingReport& r) { return handleSpeakingReport(session, r.speaking); },
+                          // Every other request has an applyToRegistry overload; one
+                          // without it does not compile.
+                          [&](const auto& r) { return applyToRegistry(*registry_, id, r, now); },
+                      },
+                      request);
 }
 
 // GoChat's web client reports its own voice gate. The level-based detector
@@ -244,12 +249,14 @@ Effects SfuPlugin::handleSpeakingReport(MediaSession& session, bool speaking) {
 }
 
 Effects SfuPlugin::handleJoin(SessionId session, const request::Join& join) {
-    if (registry_->isJoined(session)) return RoomRegistry::refuseRequest(session, RequestKind::Join, Refusal::InvalidMessage);
-    const auth::TokenResult verified = auth::verifyToken(join.token, tokenPolicy_, static_cast<int64_t>(std::time(nullptr)));
+    if (registry_->isJoined(session))
+        return RoomRegistry::refuseRequest(session, RequestKind::Join, Refusal::InvalidMessage);
+    const auth::TokenResult verified =
+        auth::verifyToken(join.token, tokenPolicy_, static_cast<int64_t>(std::time(nullptr)));
     if (!verified.ok()) {
         // Never log the token itself: only why it failed.
-        JANUS_LOG(LOG_INFO, "%ssession %llu: join refused, token %s\n", kLogPrefix, static_cast<unsigned long long>(session),
-                  auth::tokenErrorName(verified.error));
+        JANUS_LOG(LOG_INFO, "%ssession %llu: join refused, token %s\n", kLogPrefix,
+                  static_cast<unsigned long long>(session), auth::tokenErrorName(verified.error));
         return RoomRegistry::refuseJoin(session, Refusal::Unauthorized);
     }
     JoinRequest request;
@@ -261,9 +268,9 @@ Effects SfuPlugin::handleJoin(SessionId session, const request::Join& join) {
     request.moved = verified.claims.moved;
     request.guild = verified.claims.guildId;
     Effects effects = registry_->join(request, HandlerLoop::now());
-    JANUS_LOG(LOG_INFO, "%ssession %llu: user %lld %s channel %lld\n", kLogPrefix, static_cast<unsigned long long>(session),
-              static_cast<long long>(request.user), registry_->isJoined(session) ? "joined" : "was refused by",
-              static_cast<long long>(join.channel));
+    JANUS_LOG(LOG_INFO, "%ssession %llu: user %lld %s channel %lld\n", kLogPrefix,
+              static_cast<unsigned long long>(session), static_cast<long long>(request.user),
+              registry_->isJoined(session) ? "joined" : "was refused by", static_cast<long long>(join.channel));
     return effects;
 }
 
@@ -318,7 +325,8 @@ void SfuPlugin::incomingRtcp(janus_plugin_session* handle, janus_plugin_rtcp* pa
     if (!handle || g_atomic_int_get(&handle->stopped) || !packet || !packet->buffer) return;
     auto* session = static_cast<MediaSession*>(handle->plugin_handle);
     if (!session || session->closed().load(std::memory_order_acquire)) return;
-    if (!janus_rtcp_has_pli(packet->buffer, packet->length) && !janus_rtcp_has_fir(packet->buffer, packet->length)) return;
+    if (!janus_rtcp_has_pli(packet->buffer, packet->length) && !janus_rtcp_has_fir(packet->buffer, packet->length))
+        return;
     media_->onKeyframeRequest(*session, packet->mindex);
 }
 

@@ -26,8 +26,7 @@ WireEvent closing(WireEvent event, int code, const std::string& reason) {
 
 std::vector<WireEvent> departureNotice(const event::ParticipantLeft& left) {
     switch (left.reason) {
-        case LeaveReason::Disconnected:
-            return {};  // nobody left to tell
+        case LeaveReason::Disconnected: return {};  // nobody left to tell
         case LeaveReason::Left: {
             WireEvent bye = makeWire(left.session, "left", 504, true);
             bye.fields = {{"ok", true}};
@@ -70,12 +69,9 @@ struct FlagWire {
 
 FlagWire flagWire(UserFlag flag) {
     switch (flag) {
-        case UserFlag::ServerMuted:
-            return {"server_muted", "muted", 507};
-        case UserFlag::Deafened:
-            return {"server_deafened", "deafened", 508};
-        case UserFlag::Blocked:
-            return {"block_changed", "block", 511};
+        case UserFlag::ServerMuted: return {"server_muted", "muted", 507};
+        case UserFlag::Deafened: return {"server_deafened", "deafened", 508};
+        case UserFlag::Blocked: return {"block_changed", "block", 511};
     }
     return {"server_muted", "muted", 507};
 }
@@ -108,22 +104,14 @@ std::vector<WireEvent> speakingBroadcast(const event::SpeakingChanged& change) {
 
 const char* refusalText(Refusal reason) {
     switch (reason) {
-        case Refusal::InvalidMessage:
-            return "invalid message";
-        case Refusal::Unauthorized:
-            return "unauthorized";
-        case Refusal::Forbidden:
-            return "forbidden";
-        case Refusal::Blocked:
-            return "blocked";
-        case Refusal::RoomFull:
-            return "room full";
-        case Refusal::NotJoined:
-            return "not joined";
-        case Refusal::NotFound:
-            return "not found";
-        case Refusal::OfferInFlight:
-            return "offer in flight";
+        case Refusal::InvalidMessage: return "invalid message";
+        case Refusal::Unauthorized: return "unauthorized";
+        case Refusal::Forbidden: return "forbidden";
+        case Refusal::Blocked: return "blocked";
+        case Refusal::RoomFull: return "room full";
+        case Refusal::NotJoined: return "not joined";
+        case Refusal::NotFound: return "not found";
+        case Refusal::OfferInFlight: return "offer in flight";
     }
     return "invalid message";
 }
@@ -132,69 +120,57 @@ int envelopeTypeOf(RequestKind request) {
     switch (request) {
         case RequestKind::Unknown:
         case RequestKind::Negotiate:
-        case RequestKind::SpeakingReport:
-            return 0;
-        case RequestKind::Join:
-            return 500;
-        case RequestKind::Offer:
-            return 501;
-        case RequestKind::Answer:
-            return 502;
-        case RequestKind::Leave:
-            return 504;
-        case RequestKind::MuteSelf:
-            return 505;
-        case RequestKind::MuteUser:
-            return 506;
-        case RequestKind::ServerMute:
-            return 507;
-        case RequestKind::ServerDeafen:
-            return 508;
-        case RequestKind::Kick:
-            return 510;
-        case RequestKind::Block:
-            return 511;
-        case RequestKind::Move:
-            return 512;
+        case RequestKind::SpeakingReport: return 0;
+        case RequestKind::Join: return 500;
+        case RequestKind::Offer: return 501;
+        case RequestKind::Answer: return 502;
+        case RequestKind::Leave: return 504;
+        case RequestKind::MuteSelf: return 505;
+        case RequestKind::MuteUser: return 506;
+        case RequestKind::ServerMute: return 507;
+        case RequestKind::ServerDeafen: return 508;
+        case RequestKind::Kick: return 510;
+        case RequestKind::Block: return 511;
+        case RequestKind::Move: return 512;
     }
     return 0;
 }
 
 std::vector<WireEvent> wireEventsOf(const Effect& effect) {
-    return std::visit(
-        Overloaded{
-            [](const event::JoinRefused& refused) -> std::vector<WireEvent> {
-                const std::string error = refusalText(refused.reason);
-                WireEvent notice = makeWire(refused.session, "join_refused", 500, true);
-                notice.fields = {{"ok", false}, {"error", error}};
-                return {closing(std::move(notice), kClosePolicy, error)};
-            },
-            [](const event::RequestRefused& refused) -> std::vector<WireEvent> {
-                WireEvent notice = makeWire(refused.session, "error", envelopeTypeOf(refused.request), true);
-                notice.fields = {{"ok", false}, {"error", std::string(refusalText(refused.reason))}};
-                return {std::move(notice)};
-            },
-            [](const event::RequestDone& done) -> std::vector<WireEvent> {
-                WireEvent ack = makeWire(done.session, "ok", envelopeTypeOf(done.request), true);
-                ack.fields = {{"ok", true}};
-                return {std::move(ack)};
-            },
-            [](const event::ParticipantJoined& joined) -> std::vector<WireEvent> {
-                WireEvent ack = makeWire(joined.session, "joined", 500, true);
-                ack.fields = {{"ok", true}};
-                return {std::move(ack)};
-            },
-            [](const event::ParticipantLeft& left) { return departureNotice(left); },
-            [](const event::PublicationChanged&) { return std::vector<WireEvent>{}; },
-            [](const event::UserFlagChanged& change) { return flagBroadcast(change); },
-            [](const event::SpeakingChanged& change) { return speakingBroadcast(change); },
-            [](const SendOffer&) { return std::vector<WireEvent>{}; },
-            [](const SendAnswer&) { return std::vector<WireEvent>{}; },
-            [](const SetFanout&) { return std::vector<WireEvent>{}; },
-            [](const RequestKeyframe&) { return std::vector<WireEvent>{}; },
-            [](const ClosePeer&) { return std::vector<WireEvent>{}; },
-        },
-        effect);
+    return std::visit(Overloaded{
+                          [](const event::JoinRefused& refused) -> std::vector<WireEvent> {
+                              const std::string error = refusalText(refused.reason);
+                              WireEvent notice = makeWire(refused.session, "join_refused", 500, true);
+                              notice.fields = {{"ok", false}, {"error", error}};
+                              return {closing(std::move(notice), kClosePolicy, error)};
+                          },
+                          [](const event::RequestRefused& refused) -> std::vector<WireEvent> {
+                              WireEvent notice =
+                                  makeWire(refused.session, "error", envelopeTypeOf(refused.request), true);
+                              notice.fields = {{"ok", false}, {"error", std::string(refusalText(refused.reason))}};
+                              return {std::move(notice)};
+                          },
+                          [](const event::RequestDone& done) -> std::vector<WireEvent> {
+                              WireEvent ack = makeWire(done.session, "ok", envelopeTypeOf(done.request), true);
+                              ack.fields = {{"ok", true}};
+                              return {std::move(ack)};
+                          },
+                          [](const event::ParticipantJoined& joined) -> std::vector<WireEvent> {
+                              WireEvent ack = makeWire(joined.session, "joined", 500, true);
+                              ack.fields = {{"ok", true}};
+                              return {std::move(ack)};
+                          },
+                          [](const event::ParticipantLeft& left) { return departureNotice(left); },
+                          [](const event::PublicationChanged&) { return std::vector<WireEvent>{}; },
+                          [](const event::UserFlagChanged& change) { return flagBroadcast(change); },
+                          [](const event::SpeakingChanged& change) { return speakingBroadcast(change); },
+                          [](const SendOffer&) { return std::vector<WireEvent>{}; },
+                          [](const SendAnswer&) { return std::vector<WireEvent>{}; },
+                          [](const SetFanout&) { return std::vector<WireEvent>{}; },
+                          [](const RequestKeyframe&) { return std::vector<WireEvent>{}; },
+                          [](const ClosePeer&) { return std::vector<WireEvent>{}; },
+                      },
+                      effect);
 }
 
 std::vector<WireEvent> wireEventsOf(const Effects& effects) {

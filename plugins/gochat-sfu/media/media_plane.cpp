@@ -141,7 +141,8 @@ void MediaPlane::installFanout(const std::shared_ptr<MediaSession>& publisher, c
         }
         line.forwarding = true;
         if (change.kind == MediaKind::Video) setVideoSource(subscriber, target.mindex, publisher);
-        fanout->entries.push_back(FanoutEntry{subscriber, target.mindex, line.context, target.binding, target.payloadType});
+        fanout->entries.push_back(
+            FanoutEntry{subscriber, target.mindex, line.context, target.binding, target.payloadType});
     }
     retire(publisher, publisher->swapFanout(change.kind, std::move(fanout)));
 }
@@ -167,7 +168,8 @@ void MediaPlane::setVideoSource(const std::shared_ptr<MediaSession>& subscriber,
     retire(subscriber, subscriber->swapVideoSources(std::move(updated)));
 }
 
-void MediaPlane::dropVideoSource(const std::shared_ptr<MediaSession>& subscriber, int mindex, const MediaSession* publisher) {
+void MediaPlane::dropVideoSource(const std::shared_ptr<MediaSession>& subscriber, int mindex,
+                                 const MediaSession* publisher) {
     const std::shared_ptr<const VideoSources>& current = subscriber->currentVideoSources();
     if (!current) return;
     auto updated = std::make_shared<VideoSources>();
@@ -186,8 +188,9 @@ void MediaPlane::retire(const std::shared_ptr<MediaSession>& reader, std::shared
 }
 
 void MediaPlane::collectRetired() {
-    retired_.erase(std::remove_if(retired_.begin(), retired_.end(), [](const Retired& r) { return r.reader->quiescent(); }),
-                   retired_.end());
+    retired_.erase(
+        std::remove_if(retired_.begin(), retired_.end(), [](const Retired& r) { return r.reader->quiescent(); }),
+        retired_.end());
 }
 
 void MediaPlane::reportPayloadType(MediaSession& publisher, MediaKind kind, int payloadType) {

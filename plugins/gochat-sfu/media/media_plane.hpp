@@ -48,7 +48,8 @@ public:
     using SessionLookup = std::function<std::shared_ptr<MediaSession>(SessionId)>;
     // Makes `change` the publication's fan-out. Lines leaving it pause, and
     // resume with continuous numbering if listed again with the same binding.
-    void installFanout(const std::shared_ptr<MediaSession>& publisher, const SetFanout& change, const SessionLookup& find);
+    void installFanout(const std::shared_ptr<MediaSession>& publisher, const SetFanout& change,
+                       const SessionLookup& find);
     // The session left: its snapshots go.
     void forget(const std::shared_ptr<MediaSession>& session);
     // Sends the keyframe requests whose window ended.

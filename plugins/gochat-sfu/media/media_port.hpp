@@ -16,8 +16,8 @@ struct MediaPacket {
     uint8_t* buffer = nullptr;
     size_t length = 0;
     bool video = false;
-    int mindex = 0;       // the line it arrived on; set to the subscriber's line in relay()
-    int audioLevel = -1;  // RFC 6464 level (0..127), -1 without the extension
+    int mindex = 0;          // the line it arrived on; set to the subscriber's line in relay()
+    int audioLevel = -1;     // RFC 6464 level (0..127), -1 without the extension
     void* native = nullptr;  // the server's own packet, handed back in relay()
 };
 

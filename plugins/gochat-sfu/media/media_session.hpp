@@ -37,8 +37,8 @@ struct FanoutEntry {
     std::shared_ptr<MediaSession> subscriber;  // kept alive while listed
     int mindex = 0;                            // the subscriber's line
     std::shared_ptr<ForwardContext> context;
-    uint64_t binding = 0;   // which pairing of line and publication
-    int payloadType = 0;    // the subscriber line's type for the codec
+    uint64_t binding = 0;  // which pairing of line and publication
+    int payloadType = 0;   // the subscriber line's type for the codec
 };
 
 struct Fanout {

@@ -17,7 +17,8 @@ inline void setSequence(uint8_t* p, uint16_t value) {
     p[3] = static_cast<uint8_t>(value);
 }
 inline uint32_t timestamp(const uint8_t* p) {
-    return static_cast<uint32_t>(p[4]) << 24 | static_cast<uint32_t>(p[5]) << 16 | static_cast<uint32_t>(p[6]) << 8 | p[7];
+    return static_cast<uint32_t>(p[4]) << 24 | static_cast<uint32_t>(p[5]) << 16 | static_cast<uint32_t>(p[6]) << 8 |
+           p[7];
 }
 inline void setTimestamp(uint8_t* p, uint32_t value) {
     p[4] = static_cast<uint8_t>(value >> 24);
@@ -26,7 +27,8 @@ inline void setTimestamp(uint8_t* p, uint32_t value) {
     p[7] = static_cast<uint8_t>(value);
 }
 inline uint32_t ssrc(const uint8_t* p) {
-    return static_cast<uint32_t>(p[8]) << 24 | static_cast<uint32_t>(p[9]) << 16 | static_cast<uint32_t>(p[10]) << 8 | p[11];
+    return static_cast<uint32_t>(p[8]) << 24 | static_cast<uint32_t>(p[9]) << 16 | static_cast<uint32_t>(p[10]) << 8 |
+           p[11];
 }
 
 }  // namespace gochat::sfu::rtp

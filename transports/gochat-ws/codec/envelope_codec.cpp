@@ -145,8 +145,7 @@ ClientMessage decodeFieldRequest(const RequestSpec& spec, const json_t* d) {
     for (size_t i = 0; i < spec.fieldCount; ++i) {
         const FieldSpec& field = spec.fields[i];
         json_t* value = json_object_get(d, field.name);
-        const bool typed = value && (field.type == FieldType::Int64 ? json_is_integer(value)
-                                                                    : json_is_boolean(value));
+        const bool typed = value && (field.type == FieldType::Int64 ? json_is_integer(value) : json_is_boolean(value));
         if (!typed) return invalid(spec.t);
         body.set(field.name, JsonRef::share(value));
     }
@@ -176,15 +175,11 @@ ClientMessage decodeRtc(const json_t* envelope) {
         }
     }
     switch (t) {
-        case kEventJoin:
-            return decodeJoin(d);
+        case kEventJoin: return decodeJoin(d);
         case kEventOffer:
-        case kEventAnswer:
-            return decodeSdp(t, d);
-        case kEventCandidate:
-            return decodeCandidate(d);
-        default:
-            break;
+        case kEventAnswer: return decodeSdp(t, d);
+        case kEventCandidate: return decodeCandidate(d);
+        default: break;
     }
     for (const RequestSpec& spec : kFieldRequests) {
         if (spec.t == t) return decodeFieldRequest(spec, d);
@@ -207,8 +202,7 @@ ClientMessage decodeWebClientEvent(const json_t* envelope) {
             if (text == "0") speaking = false;
         } else if (data && json_is_boolean(data)) {
             speaking = json_is_true(data);
-        } else if (data && json_is_integer(data) &&
-                   (json_integer_value(data) == 0 || json_integer_value(data) == 1)) {
+        } else if (data && json_is_integer(data) && (json_integer_value(data) == 0 || json_integer_value(data) == 1)) {
             speaking = json_integer_value(data) == 1;
         }
         if (!speaking) return invalid(0);
@@ -305,10 +299,8 @@ ClientMessage decodeClientText(std::string_view text, int64_t nowMs) {
     if (!op) return decodeWebClientEvent(envelope.get());
     if (!json_is_integer(op)) return invalid(0);
     switch (json_integer_value(op)) {
-        case 2:
-            return decodeHeartbeat(envelope.get(), nowMs);
-        case 7:
-            return decodeRtc(envelope.get());
+        case 2: return decodeHeartbeat(envelope.get(), nowMs);
+        case 7: return decodeRtc(envelope.get());
         default: {
             int64_t t = 0;
             jsonGetInt64(envelope.get(), "t", t);
@@ -336,8 +328,7 @@ JsonRef buildCreateRequest(const std::string& transaction) {
     return request;
 }
 
-JsonRef buildAttachRequest(const std::string& transaction, uint64_t sessionId,
-                           const std::string& plugin) {
+JsonRef buildAttachRequest(const std::string& transaction, uint64_t sessionId, const std::string& plugin) {
     JsonRef request = JsonRef::object();
     request.setString("janus", "attach")
         .setInt("session_id", static_cast<int64_t>(sessionId))
@@ -365,8 +356,8 @@ JsonRef buildDestroyRequest(const std::string& transaction, uint64_t sessionId) 
     return buildSessionRequest("destroy", transaction, sessionId);
 }
 
-JsonRef buildMessageRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId,
-                            JsonRef body, JsonRef jsep) {
+JsonRef buildMessageRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId, JsonRef body,
+                            JsonRef jsep) {
     JsonRef request = JsonRef::object();
     request.setString("janus", "message")
         .setInt("session_id", static_cast<int64_t>(sessionId))
@@ -377,8 +368,7 @@ JsonRef buildMessageRequest(const std::string& transaction, uint64_t sessionId, 
     return request;
 }
 
-JsonRef buildTrickleRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId,
-                            JsonRef candidate) {
+JsonRef buildTrickleRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId, JsonRef candidate) {
     JsonRef request = JsonRef::object();
     request.setString("janus", "trickle")
         .setInt("session_id", static_cast<int64_t>(sessionId))
@@ -435,8 +425,8 @@ JanusReply decodeJanus(const json_t* message) {
 CloseRequest sanitizeClose(int64_t code, std::string_view reason) {
     // 1004-1006 and 1015 are reserved for local reporting, 1012-1014 for
     // gateways; below 1000 and 1016-2999 are not ours to send.
-    const bool sendable = (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) ||
-                          (code >= 3000 && code <= 4999);
+    const bool sendable =
+        (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1011) || (code >= 3000 && code <= 4999);
     CloseRequest close;
     close.code = sendable ? static_cast<int>(code) : kCloseInternalError;
     close.reason = utf8Prefix(reason, 123);

@@ -43,13 +43,13 @@ struct ClientMessage {
         Invalid,        // malformed: answer "invalid message"
     };
     Kind kind = Kind::Invalid;
-    int64_t t = 0;        // envelope t, 0 when absent (used to answer errors)
-    bool isJoin = false;  // t 500, already checked for channel/token shape
-    JsonRef reply;        // Heartbeat: the complete pong envelope
-    JsonRef body;         // PluginMessage
-    JsonRef jsep;         // PluginMessage, offers and answers only
-    JsonRef candidate;    // Trickle
-    size_t textBytes = 0; // size of the client frame it came from (queue budgets)
+    int64_t t = 0;         // envelope t, 0 when absent (used to answer errors)
+    bool isJoin = false;   // t 500, already checked for channel/token shape
+    JsonRef reply;         // Heartbeat: the complete pong envelope
+    JsonRef body;          // PluginMessage
+    JsonRef jsep;          // PluginMessage, offers and answers only
+    JsonRef candidate;     // Trickle
+    size_t textBytes = 0;  // size of the client frame it came from (queue budgets)
 };
 
 // Decodes one text message. `nowMs` is the server_ts of a heartbeat pong.
@@ -61,14 +61,12 @@ std::string encodeRtcError(int64_t t, std::string_view error);
 
 // Janus API requests. Ids are JSON integers; the transaction is a string.
 JsonRef buildCreateRequest(const std::string& transaction);
-JsonRef buildAttachRequest(const std::string& transaction, uint64_t sessionId,
-                           const std::string& plugin);
+JsonRef buildAttachRequest(const std::string& transaction, uint64_t sessionId, const std::string& plugin);
 JsonRef buildKeepaliveRequest(const std::string& transaction, uint64_t sessionId);
 JsonRef buildDestroyRequest(const std::string& transaction, uint64_t sessionId);
-JsonRef buildMessageRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId,
-                            JsonRef body, JsonRef jsep);
-JsonRef buildTrickleRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId,
-                            JsonRef candidate);
+JsonRef buildMessageRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId, JsonRef body,
+                            JsonRef jsep);
+JsonRef buildTrickleRequest(const std::string& transaction, uint64_t sessionId, uint64_t handleId, JsonRef candidate);
 
 struct CloseRequest {
     int code = kCloseNormal;
@@ -78,7 +76,7 @@ struct CloseRequest {
 // One message Janus sent to this transport, classified.
 struct JanusReply {
     enum class Kind {
-        Success,      // `dataId` holds data.id for create/attach
+        Success,  // `dataId` holds data.id for create/attach
         Ack,
         Error,        // `errorCode`, `errorReason`
         PluginEvent,  // `t`, `frame` (ready to send), `eventName`, `close`

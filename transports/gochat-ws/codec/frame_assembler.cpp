@@ -15,8 +15,7 @@ FrameAssembler::Status FrameAssembler::append(std::string_view chunk, bool binar
     // Compare without adding first: `remainingInFrame` comes from the peer
     // and may be near SIZE_MAX.
     const size_t have = buffer_.size();
-    if (chunk.size() > maxMessageBytes_ - have ||
-        remainingInFrame > maxMessageBytes_ - have - chunk.size()) {
+    if (chunk.size() > maxMessageBytes_ - have || remainingInFrame > maxMessageBytes_ - have - chunk.size()) {
         poisoned_ = true;
         buffer_.clear();
         buffer_.shrink_to_fit();

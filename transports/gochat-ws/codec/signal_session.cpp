@@ -41,11 +41,8 @@ Effects SignalSession::onClientTooLarge() {
 
 void SignalSession::handleClientMessage(ClientMessage message, Effects& effects) {
     switch (message.kind) {
-        case ClientMessage::Kind::Heartbeat:
-            effects.toClient.push_back(message.reply.dump());
-            return;
-        case ClientMessage::Kind::Ignored:
-            return;
+        case ClientMessage::Kind::Heartbeat: effects.toClient.push_back(message.reply.dump()); return;
+        case ClientMessage::Kind::Ignored: return;
         case ClientMessage::Kind::Invalid:
             if (!joined_) {
                 refuseJoin(kErrorInvalidMessage, effects);
@@ -54,8 +51,7 @@ void SignalSession::handleClientMessage(ClientMessage message, Effects& effects)
             }
             return;
         case ClientMessage::Kind::PluginMessage:
-        case ClientMessage::Kind::Trickle:
-            break;
+        case ClientMessage::Kind::Trickle: break;
     }
     if (!joined_) {
         if (message.isJoin && !joinRequested_) {
@@ -102,8 +98,8 @@ void SignalSession::dispatchToJanus(ClientMessage message, Effects& effects) {
     }
     if (message.kind == ClientMessage::Kind::Trickle) {
         const std::string transaction = remember(Purpose::Client, message.t);
-        effects.toJanus.push_back(buildTrickleRequest(transaction, sessionId_, handleId_,
-                                                      std::move(message.candidate)));
+        effects.toJanus.push_back(
+            buildTrickleRequest(transaction, sessionId_, handleId_, std::move(message.candidate)));
         return;
     }
     if (!messageInJanus_.empty()) {
@@ -125,8 +121,8 @@ void SignalSession::dispatchToJanus(ClientMessage message, Effects& effects) {
 
 void SignalSession::submitMessage(ClientMessage message, Effects& effects) {
     messageInJanus_ = remember(Purpose::Client, message.t);
-    effects.toJanus.push_back(buildMessageRequest(messageInJanus_, sessionId_, handleId_,
-                                                  std::move(message.body), std::move(message.jsep)));
+    effects.toJanus.push_back(
+        buildMessageRequest(messageInJanus_, sessionId_, handleId_, std::move(message.body), std::move(message.jsep)));
 }
 
 void SignalSession::settleMessage(const std::string& transaction, Effects& effects) {
@@ -165,8 +161,7 @@ Effects SignalSession::onJanus(const json_t* message) {
                 }
                 sessionId_ = reply.dataId;
                 phase_ = Phase::Attaching;
-                effects.toJanus.push_back(
-                    buildAttachRequest(remember(Purpose::Attach, 0), sessionId_, plugin_));
+                effects.toJanus.push_back(buildAttachRequest(remember(Purpose::Attach, 0), sessionId_, plugin_));
             } else if (pending->purpose == Purpose::Attach) {
                 if (reply.dataId == 0) {
                     effects.log.push_back({LogLevel::Warn, "Janus attach returned no handle id"});
@@ -194,9 +189,7 @@ Effects SignalSession::onJanus(const json_t* message) {
             handlePluginEvent(reply, effects);
             settleMessage(reply.transaction, effects);
             return effects;
-        case JanusReply::Kind::Trickle:
-            effects.toClient.push_back(std::move(reply.frame));
-            return effects;
+        case JanusReply::Kind::Trickle: effects.toClient.push_back(std::move(reply.frame)); return effects;
         case JanusReply::Kind::Timeout:
             effects.log.push_back({LogLevel::Warn, "Janus session timed out"});
             closeWith(kCloseInternalError, "session timeout", effects);
@@ -206,11 +199,9 @@ Effects SignalSession::onJanus(const json_t* message) {
             effects.log.push_back({LogLevel::Warn, "plugin handle detached unexpectedly"});
             closeWith(kCloseInternalError, "detached", effects);
             return effects;
-        case JanusReply::Kind::Ignored:
-            return effects;
+        case JanusReply::Kind::Ignored: return effects;
         case JanusReply::Kind::Malformed:
-            effects.log.push_back(
-                {LogLevel::Verbose, "ignoring unexpected Janus message '" + reply.janus + "'"});
+            effects.log.push_back({LogLevel::Verbose, "ignoring unexpected Janus message '" + reply.janus + "'"});
             return effects;
     }
     return effects;
@@ -218,8 +209,7 @@ Effects SignalSession::onJanus(const json_t* message) {
 
 void SignalSession::handleJanusError(const JanusReply& reply, Effects& effects) {
     auto pending = forget(reply.transaction);
-    const std::string detail =
-        "Janus error " + std::to_string(reply.errorCode) + " (" + reply.errorReason + ")";
+    const std::string detail = "Janus error " + std::to_string(reply.errorCode) + " (" + reply.errorReason + ")";
     if (!pending) {
         effects.log.push_back({LogLevel::Verbose, detail + " for an unknown transaction"});
         return;
@@ -228,10 +218,9 @@ void SignalSession::handleJanusError(const JanusReply& reply, Effects& effects) 
         case Purpose::Create:
         case Purpose::Attach:
             effects.log.push_back(
-                {LogLevel::Warn, (pending->purpose == Purpose::Create ? "create failed: "
-                                                                        : "attach to " + plugin_ +
-                                                                              " failed: ") +
-                                     detail});
+                {LogLevel::Warn,
+                 (pending->purpose == Purpose::Create ? "create failed: " : "attach to " + plugin_ + " failed: ") +
+                     detail});
             closeWith(kCloseInternalError, "sfu unavailable", effects);
             return;
         case Purpose::Keepalive:
@@ -241,9 +230,8 @@ void SignalSession::handleJanusError(const JanusReply& reply, Effects& effects) 
             closeWith(kCloseInternalError, "session lost", effects);
             return;
         case Purpose::Client:
-            effects.log.push_back({LogLevel::Verbose, "request for t " +
-                                                         std::to_string(pending->t) +
-                                                         " refused: " + detail});
+            effects.log.push_back(
+                {LogLevel::Verbose, "request for t " + std::to_string(pending->t) + " refused: " + detail});
             if (!joined_) {
                 refuseJoin(kErrorInvalidMessage, effects);
             } else {
@@ -257,8 +245,7 @@ void SignalSession::handlePluginEvent(const JanusReply& reply, Effects& effects)
     if (reply.joinAccepted) joined_ = true;
     effects.toClient.push_back(reply.frame);
     if (reply.close) {
-        effects.log.push_back({LogLevel::Verbose, "plugin ended the session ('" +
-                                                      reply.eventName + "', " +
+        effects.log.push_back({LogLevel::Verbose, "plugin ended the session ('" + reply.eventName + "', " +
                                                       std::to_string(reply.close->code) + ")"});
         closeWith(reply.close->code, reply.close->reason, effects);
     }
@@ -291,7 +278,9 @@ Effects SignalSession::onSessionOver(uint64_t sessionId, bool timeout, bool clai
     Effects effects;
     if (phase_ == Phase::Closing || sessionId != sessionId_) return effects;
     effects.log.push_back({LogLevel::Warn, std::string("Janus session over (") +
-                                               (timeout ? "timeout" : claimed ? "claimed" : "destroyed") +
+                                               (timeout   ? "timeout"
+                                                : claimed ? "claimed"
+                                                          : "destroyed") +
                                                ")"});
     closeWith(kCloseInternalError, timeout ? "session timeout" : "session over", effects);
     return effects;
@@ -328,8 +317,7 @@ std::string SignalSession::remember(Purpose purpose, int64_t t) {
     return id;
 }
 
-std::optional<SignalSession::PendingTransaction> SignalSession::forget(
-    const std::string& transaction) {
+std::optional<SignalSession::PendingTransaction> SignalSession::forget(const std::string& transaction) {
     if (transaction.empty()) return std::nullopt;
     for (auto it = transactions_.begin(); it != transactions_.end(); ++it) {
         if (it->id == transaction) {

@@ -20,9 +20,7 @@ constexpr size_t kMaxKeyPasswordBytes = 1023;
 
 // An absolute path, or "" for "not set" (the sample's `tls_cert = ""`).
 // Absolute because Janus's working directory is nothing an operator sets.
-bool isAbsolutePathOrUnset(std::string_view value) {
-    return value.empty() || value.front() == '/';
-}
+bool isAbsolutePathOrUnset(std::string_view value) { return value.empty() || value.front() == '/'; }
 
 std::optional<int64_t> parseRange(std::string_view text, int64_t min, int64_t max) {
     auto value = jcfg::parseDecimal(text);
@@ -32,8 +30,8 @@ std::optional<int64_t> parseRange(std::string_view text, int64_t min, int64_t ma
 
 }  // namespace
 
-std::optional<std::string> applySetting(TransportSettings& settings, std::string_view key,
-                                        std::string_view value, bool& unknownKey) {
+std::optional<std::string> applySetting(TransportSettings& settings, std::string_view key, std::string_view value,
+                                        bool& unknownKey) {
     unknownKey = false;
     if (key == "enabled") {
         auto flag = jcfg::parseBoolean(value);
@@ -110,8 +108,6 @@ std::optional<std::string> validateSettings(const TransportSettings& settings) {
     return std::nullopt;
 }
 
-bool settingIsSecret(std::string_view key) {
-    return key == "tls_key_password";
-}
+bool settingIsSecret(std::string_view key) { return key == "tls_key_password"; }
 
 }  // namespace gochat::ws

@@ -45,8 +45,8 @@ struct TransportSettings {
 
 // Applies one `general` key. Returns an error text for a bad value, nullopt
 // when accepted. Unknown keys are reported through `unknownKey`.
-std::optional<std::string> applySetting(TransportSettings& settings, std::string_view key,
-                                        std::string_view value, bool& unknownKey);
+std::optional<std::string> applySetting(TransportSettings& settings, std::string_view key, std::string_view value,
+                                        bool& unknownKey);
 
 // Checks the keys that only make sense together, once every key was
 // applied (tls needs tls_cert and tls_key). Returns an error text or

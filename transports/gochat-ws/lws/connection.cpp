@@ -4,12 +4,8 @@
 
 namespace gochat::ws {
 
-Connection::Connection(uint64_t connectionId, struct lws* socket, std::string plugin,
-                       size_t maxMessageSize)
-    : id(connectionId),
-      wsi(socket),
-      session(connectionId, std::move(plugin)),
-      assembler(maxMessageSize) {
+Connection::Connection(uint64_t connectionId, struct lws* socket, std::string plugin, size_t maxMessageSize)
+    : id(connectionId), wsi(socket), session(connectionId, std::move(plugin)), assembler(maxMessageSize) {
     joinTimer.owner = this;
     keepaliveTimer.owner = this;
     lingerTimer.owner = this;

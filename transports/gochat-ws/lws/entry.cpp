@@ -80,8 +80,7 @@ void deliver(janus_transport_session* transport, gochat::ws::InboxItem item) {
 
 extern "C" {
 
-int gochat_ws_init(janus_transport* self, janus_transport_callbacks* callback,
-                   const char* config_path) noexcept {
+int gochat_ws_init(janus_transport* self, janus_transport_callbacks* callback, const char* config_path) noexcept {
     try {
         if (!self || !callback) return -1;
         gochat::ws::TransportSettings settings;
@@ -160,12 +159,11 @@ void gochat_ws_session_created(janus_transport_session* transport, guint64 sessi
             // came first and found no session): nobody will use this one.
             server->destroyOrphanSession(transport, session_id);
         }
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
-void gochat_ws_session_over(janus_transport_session* transport, guint64 session_id,
-                            gboolean timeout, gboolean claimed) noexcept {
+void gochat_ws_session_over(janus_transport_session* transport, guint64 session_id, gboolean timeout,
+                            gboolean claimed) noexcept {
     try {
         gochat::ws::InboxItem item;
         item.kind = gochat::ws::InboxItem::Kind::SessionOver;
@@ -173,8 +171,7 @@ void gochat_ws_session_over(janus_transport_session* transport, guint64 session_
         item.timeout = timeout;
         item.claimed = claimed;
         deliver(transport, std::move(item));
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 void gochat_ws_session_claimed(janus_transport_session* transport, guint64 session_id) noexcept {
@@ -183,8 +180,7 @@ void gochat_ws_session_claimed(janus_transport_session* transport, guint64 sessi
         item.kind = gochat::ws::InboxItem::Kind::SessionClaimed;
         item.sessionId = session_id;
         deliver(transport, std::move(item));
-    } catch (...) {
-    }
+    } catch (...) {}
 }
 
 }  // extern "C"

@@ -47,12 +47,8 @@ int64_t unixMillis() {
 
 void logLine(LogLevel level, uint64_t connectionId, const std::string& text) {
     switch (level) {
-        case LogLevel::Warn:
-            JANUS_LOG(LOG_WARN, "[gochat.ws] #%" PRIu64 ": %s\n", connectionId, text.c_str());
-            break;
-        case LogLevel::Info:
-            JANUS_LOG(LOG_INFO, "[gochat.ws] #%" PRIu64 ": %s\n", connectionId, text.c_str());
-            break;
+        case LogLevel::Warn: JANUS_LOG(LOG_WARN, "[gochat.ws] #%" PRIu64 ": %s\n", connectionId, text.c_str()); break;
+        case LogLevel::Info: JANUS_LOG(LOG_INFO, "[gochat.ws] #%" PRIu64 ": %s\n", connectionId, text.c_str()); break;
         case LogLevel::Verbose:
             JANUS_LOG(LOG_VERB, "[gochat.ws] #%" PRIu64 ": %s\n", connectionId, text.c_str());
             break;
@@ -75,9 +71,7 @@ std::string canonicalPath(const std::string& path) {
     return resolved;
 }
 
-void freeConnectionBox(void* box) {
-    delete static_cast<ConnectionBox*>(box);
-}
+void freeConnectionBox(void* box) { delete static_cast<ConnectionBox*>(box); }
 
 const struct lws_protocols kProtocols[] = {
     // First in the list: lws binds sockets that name no subprotocol (GoChat
@@ -88,8 +82,7 @@ const struct lws_protocols kProtocols[] = {
 
 }  // namespace
 
-WsServer::WsServer(TransportSettings settings, janus_transport* self,
-                   janus_transport_callbacks* gateway)
+WsServer::WsServer(TransportSettings settings, janus_transport* self, janus_transport_callbacks* gateway)
     : settings_(std::move(settings)), self_(self), gateway_(gateway) {}
 
 WsServer::~WsServer() {
@@ -130,8 +123,8 @@ bool WsServer::start() {
     if (!context_) {
         // The files passed checkTlsCredentials, so this is nearly always
         // the port; lws's own error line above says which.
-        JANUS_LOG(LOG_ERR, "[gochat.ws] cannot listen on %s:%d%s\n", settings_.ip.c_str(),
-                  settings_.port, settings_.tls ? " with TLS" : "");
+        JANUS_LOG(LOG_ERR, "[gochat.ws] cannot listen on %s:%d%s\n", settings_.ip.c_str(), settings_.port,
+                  settings_.tls ? " with TLS" : "");
         return false;
     }
     {
@@ -140,12 +133,11 @@ bool WsServer::start() {
     }
     stopping_ = false;
     serviceThread_ = std::thread([this] { serviceLoop(); });
-    JANUS_LOG(LOG_INFO, "[gochat.ws] listening on %s://%s:%d%s\n", settings_.tls ? "wss" : "ws",
-              settings_.ip.c_str(), settings_.port, settings_.path.c_str());
+    JANUS_LOG(LOG_INFO, "[gochat.ws] listening on %s://%s:%d%s\n", settings_.tls ? "wss" : "ws", settings_.ip.c_str(),
+              settings_.port, settings_.path.c_str());
     if (!webRoot_.empty()) {
-        JANUS_LOG(LOG_INFO, "[gochat.ws] demo page on %s://%s:%d/ from %s\n",
-                  settings_.tls ? "https" : "http", settings_.ip.c_str(), settings_.port,
-                  webRoot_.c_str());
+        JANUS_LOG(LOG_INFO, "[gochat.ws] demo page on %s://%s:%d/ from %s\n", settings_.tls ? "https" : "http",
+                  settings_.ip.c_str(), settings_.port, webRoot_.c_str());
     }
     return true;
 }
@@ -160,8 +152,8 @@ bool WsServer::configureTls(struct lws_context_creation_info& info) const {
         return false;
     }
     const CertificateSummary& certificate = check.certificate;
-    JANUS_LOG(LOG_INFO, "[gochat.ws] TLS certificate %s, valid until %s\n",
-              certificate.subject.c_str(), certificate.notAfter.c_str());
+    JANUS_LOG(LOG_INFO, "[gochat.ws] TLS certificate %s, valid until %s\n", certificate.subject.c_str(),
+              certificate.notAfter.c_str());
     if (certificate.expired || certificate.notYetValid) {
         JANUS_LOG(LOG_WARN, "[gochat.ws] TLS certificate %s is %s: clients will refuse it\n",
                   certificate.subject.c_str(), certificate.expired ? "expired" : "not valid yet");
@@ -174,8 +166,7 @@ bool WsServer::configureTls(struct lws_context_creation_info& info) const {
     info.ssl_cert_filepath = settings_.tlsCert.c_str();
     info.ssl_private_key_filepath = settings_.tlsKey.c_str();
     // lws binds its passphrase callback only for a non-NULL password.
-    info.ssl_private_key_password =
-        settings_.tlsKeyPassword.empty() ? nullptr : settings_.tlsKeyPassword.c_str();
+    info.ssl_private_key_password = settings_.tlsKeyPassword.empty() ? nullptr : settings_.tlsKeyPassword.c_str();
     info.ssl_cipher_list = settings_.tlsCiphers.empty() ? nullptr : settings_.tlsCiphers.c_str();
     // HTTP/1.1 only. Debian's lws is built with HTTP/2 and otherwise offers
     // h2 by ALPN: browsers would then fetch the page, and open the WebSocket
@@ -231,8 +222,7 @@ void WsServer::wake() {
     if (wakeContext) lws_cancel_service(wakeContext);
 }
 
-int WsServer::callback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,
-                       size_t len) {
+int WsServer::callback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in, size_t len) {
     auto* server = static_cast<WsServer*>(lws_context_user(lws_get_context(wsi)));
     auto* slot = static_cast<SocketSlot*>(user);
     try {
@@ -246,8 +236,7 @@ int WsServer::callback(struct lws* wsi, enum lws_callback_reasons reason, void* 
             case LWS_CALLBACK_HTTP_FILE_COMPLETION:
                 // Keep-alive: the connection waits for the next request.
                 return lws_http_transaction_completed(wsi) ? -1 : 0;
-            case LWS_CALLBACK_ESTABLISHED:
-                return server->onEstablished(wsi, user);
+            case LWS_CALLBACK_ESTABLISHED: return server->onEstablished(wsi, user);
             case LWS_CALLBACK_RECEIVE:
                 if (!slot || !slot->connection) return -1;
                 return server->onReceive(*slot->connection, in, len);
@@ -274,16 +263,14 @@ int WsServer::callback(struct lws* wsi, enum lws_callback_reasons reason, void* 
                     server->teardown(*connection);
                 }
                 return 0;
-            default:
-                break;
+            default: break;
         }
     } catch (const std::exception& error) {
         JANUS_LOG(LOG_ERR, "[gochat.ws] %s in lws callback %d: closing the socket\n", error.what(),
                   static_cast<int>(reason));
         return -1;
     } catch (...) {
-        JANUS_LOG(LOG_ERR, "[gochat.ws] exception in lws callback %d: closing the socket\n",
-                  static_cast<int>(reason));
+        JANUS_LOG(LOG_ERR, "[gochat.ws] exception in lws callback %d: closing the socket\n", static_cast<int>(reason));
         return -1;
     }
     return lws_callback_http_dummy(wsi, reason, user, in, len);
@@ -306,18 +293,15 @@ int WsServer::serveHttp(struct lws* wsi, const char* uri) const {
     }
     // `uri` is the URL-decoded path without the query string;
     // resolveStaticFile refuses "..", hidden names and anything unusual.
-    const auto file = settings_.webEnabled && !webRoot_.empty() && uri
-                          ? resolveStaticFile(uri)
-                          : std::nullopt;
+    const auto file = settings_.webEnabled && !webRoot_.empty() && uri ? resolveStaticFile(uri) : std::nullopt;
     // Only regular files that really lie under web_root once every symlink
     // is resolved, and only small ones.
     const std::string prefix = webRoot_ == "/" ? webRoot_ : webRoot_ + "/";
     std::string path;
     struct stat info;
     if (file) path = canonicalPath(prefix + file->relativePath);
-    if (path.empty() || path.compare(0, prefix.size(), prefix) != 0 ||
-        stat(path.c_str(), &info) != 0 || !S_ISREG(info.st_mode) ||
-        static_cast<size_t>(info.st_size) > kMaxStaticFileBytes) {
+    if (path.empty() || path.compare(0, prefix.size(), prefix) != 0 || stat(path.c_str(), &info) != 0 ||
+        !S_ISREG(info.st_mode) || static_cast<size_t>(info.st_size) > kMaxStaticFileBytes) {
         lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
         return -1;
     }
@@ -333,8 +317,8 @@ int WsServer::serveHttp(struct lws* wsi, const char* uri) const {
 }
 
 int WsServer::onEstablished(struct lws* wsi, void* user) {
-    auto connection = std::make_shared<Connection>(nextConnectionId_++, wsi, settings_.plugin,
-                                                   settings_.maxMessageSize);
+    auto connection =
+        std::make_shared<Connection>(nextConnectionId_++, wsi, settings_.plugin, settings_.maxMessageSize);
     auto* box = new ConnectionBox{connection};
     connection->ts = janus_transport_session_create(box, freeConnectionBox);
     if (!connection->ts) {
@@ -343,8 +327,7 @@ int WsServer::onEstablished(struct lws* wsi, void* user) {
     }
     static_cast<SocketSlot*>(user)->connection = connection.get();
     registry_.emplace(connection.get(), connection);
-    JANUS_LOG(LOG_VERB, "[gochat.ws] #%" PRIu64 ": socket open (%zu open)\n", connection->id,
-              registry_.size());
+    JANUS_LOG(LOG_VERB, "[gochat.ws] #%" PRIu64 ": socket open (%zu open)\n", connection->id, registry_.size());
 
     connection->joinTimer.server = this;
     connection->keepaliveTimer.server = this;
@@ -358,22 +341,18 @@ int WsServer::onReceive(Connection& connection, const void* in, size_t len) {
     // While closing, the socket only drains what is queued for it.
     if (connection.session.closing() || connection.closeAfterFlush) return 0;
     const std::string_view chunk(static_cast<const char*>(in), len);
-    const auto status =
-        connection.assembler.append(chunk, lws_frame_is_binary(connection.wsi) != 0,
-                                    lws_is_final_fragment(connection.wsi) != 0,
-                                    lws_remaining_packet_payload(connection.wsi));
+    const auto status = connection.assembler.append(chunk, lws_frame_is_binary(connection.wsi) != 0,
+                                                    lws_is_final_fragment(connection.wsi) != 0,
+                                                    lws_remaining_packet_payload(connection.wsi));
     switch (status) {
-        case FrameAssembler::Status::NeedMore:
-            return 0;
-        case FrameAssembler::Status::TooLarge:
-            return apply(connection, connection.session.onClientTooLarge()) ? -1 : 0;
-        case FrameAssembler::Status::Complete:
-            break;
+        case FrameAssembler::Status::NeedMore: return 0;
+        case FrameAssembler::Status::TooLarge: return apply(connection, connection.session.onClientTooLarge()) ? -1 : 0;
+        case FrameAssembler::Status::Complete: break;
     }
     const bool binary = connection.assembler.messageIsBinary();
     const std::string message = connection.assembler.takeMessage();
-    Effects effects = binary ? connection.session.onClientBinary()
-                             : connection.session.onClientText(message, unixMillis());
+    Effects effects =
+        binary ? connection.session.onClientBinary() : connection.session.onClientText(message, unixMillis());
     return apply(connection, std::move(effects)) ? -1 : 0;
 }
 
@@ -397,8 +376,7 @@ int WsServer::onWriteable(Connection& connection) {
     if (connection.closeAfterFlush) {
         const CloseRequest& close = *connection.closeAfterFlush;
         lws_close_reason(connection.wsi, static_cast<enum lws_close_status>(close.code),
-                         reinterpret_cast<unsigned char*>(const_cast<char*>(close.reason.data())),
-                         close.reason.size());
+                         reinterpret_cast<unsigned char*>(const_cast<char*>(close.reason.data())), close.reason.size());
         return -1;
     }
     return 0;
@@ -419,18 +397,12 @@ void WsServer::processInbox(Connection& connection) {
         if (!connection.wsi && !lingering) break;
         SignalSession& session = connection.session;
         switch (item.kind) {
-            case InboxItem::Kind::JanusMessage:
-                apply(connection, session.onJanus(item.message.get()));
-                break;
-            case InboxItem::Kind::SessionCreated:
-                session.onSessionCreated(item.sessionId);
-                break;
+            case InboxItem::Kind::JanusMessage: apply(connection, session.onJanus(item.message.get())); break;
+            case InboxItem::Kind::SessionCreated: session.onSessionCreated(item.sessionId); break;
             case InboxItem::Kind::SessionOver:
                 apply(connection, session.onSessionOver(item.sessionId, item.timeout, item.claimed));
                 break;
-            case InboxItem::Kind::SessionClaimed:
-                session.onSessionClaimed(item.sessionId);
-                break;
+            case InboxItem::Kind::SessionClaimed: session.onSessionClaimed(item.sessionId); break;
         }
     }
     if (lingering && !connection.session.requestInJanus()) releaseJanusSession(connection);
@@ -521,15 +493,13 @@ void WsServer::teardown(Connection& connection, bool mayLinger) {
     }
     connection.wsi = nullptr;
     connection.dropOutbound();
-    JANUS_LOG(LOG_VERB, "[gochat.ws] #%" PRIu64 ": socket closed (%zu open)\n", connection.id,
-              registry_.size());
+    JANUS_LOG(LOG_VERB, "[gochat.ws] #%" PRIu64 ": socket closed (%zu open)\n", connection.id, registry_.size());
     connection.session.onSocketClosed();
     if (mayLinger && !stopping_ && keep && connection.ts && !janusGone_ && context_ &&
         connection.session.requestInJanus()) {
         lingering_.emplace(&connection, std::move(keep));
         connection.lingerTimer.server = this;
-        lws_sul_schedule(context_, 0, &connection.lingerTimer.sul, &WsServer::onLingerTimer,
-                         kLingerMs * LWS_US_PER_MS);
+        lws_sul_schedule(context_, 0, &connection.lingerTimer.sul, &WsServer::onLingerTimer, kLingerMs * LWS_US_PER_MS);
         return;
     }
     releaseJanusSession(connection);

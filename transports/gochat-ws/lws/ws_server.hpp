@@ -41,8 +41,7 @@ public:
     void destroyOrphanSession(janus_transport_session* ts, uint64_t sessionId);
 
     // lws protocol callback (service thread, or main thread during stop()).
-    static int callback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,
-                        size_t len);
+    static int callback(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in, size_t len);
 
 private:
     int onEstablished(struct lws* wsi, void* user);

@@ -114,8 +114,7 @@ TlsCheck checkTlsCredentials(const TransportSettings& settings) {
     // The call lws makes (lib/tls/openssl/openssl-server.c): the first
     // certificate is the leaf, any further ones its chain.
     if (SSL_CTX_use_certificate_chain_file(context.get(), cert.c_str()) != 1) {
-        return failure("tls_cert " + cert + " holds no usable PEM certificate (" +
-                       takeOpenSslError() + ")");
+        return failure("tls_cert " + cert + " holds no usable PEM certificate (" + takeOpenSslError() + ")");
     }
 
     BioPtr keyFile(BIO_new_file(key.c_str(), "r"));
@@ -134,15 +133,12 @@ TlsCheck checkTlsCredentials(const TransportSettings& settings) {
         }
         return failure("tls_key " + key + " holds no PEM private key (" + detail + ")");
     }
-    if (SSL_CTX_use_PrivateKey(context.get(), privateKey.get()) != 1 ||
-        SSL_CTX_check_private_key(context.get()) != 1) {
-        return failure("tls_key " + key + " is not the private key of the certificate in tls_cert " +
-                       cert + " (" + takeOpenSslError() + ")");
-    }
-    if (!settings.tlsCiphers.empty() &&
-        SSL_CTX_set_cipher_list(context.get(), settings.tlsCiphers.c_str()) != 1) {
-        return failure("tls_ciphers '" + settings.tlsCiphers + "' selects no cipher (" +
+    if (SSL_CTX_use_PrivateKey(context.get(), privateKey.get()) != 1 || SSL_CTX_check_private_key(context.get()) != 1) {
+        return failure("tls_key " + key + " is not the private key of the certificate in tls_cert " + cert + " (" +
                        takeOpenSslError() + ")");
+    }
+    if (!settings.tlsCiphers.empty() && SSL_CTX_set_cipher_list(context.get(), settings.tlsCiphers.c_str()) != 1) {
+        return failure("tls_ciphers '" + settings.tlsCiphers + "' selects no cipher (" + takeOpenSslError() + ")");
     }
 
     TlsCheck check;
