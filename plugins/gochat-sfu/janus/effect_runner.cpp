@@ -38,6 +38,7 @@ void EffectRunner::perform(const Effects& effects, SessionId current, const std:
     for (const Effect& effect : effects) {
         for (const WireEvent& event : wireEventsOf(effect)) push(event, current, transaction);
         run(effect, current, transaction);
+        for (RoomEventObserver* observer : observers_) observer->observe(effect);
     }
 }
 

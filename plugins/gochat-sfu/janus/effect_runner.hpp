@@ -8,12 +8,14 @@
 #pragma once
 
 #include "plugins/gochat-sfu/core/effects.hpp"
+#include "plugins/gochat-sfu/core/event_observer.hpp"
 #include "plugins/gochat-sfu/janus/janus_api.hpp"
 #include "plugins/gochat-sfu/janus/session_table.hpp"
 #include "plugins/gochat-sfu/janus/wire_events.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"
 
 #include <string>
+#include <vector>
 
 namespace gochat::sfu {
 
@@ -26,6 +28,10 @@ public:
     // carry its Janus transaction.
     void perform(const Effects& effects, SessionId current, const std::string& transaction);
 
+    // Every performed effect is also shown to `observer` (set up before the
+    // first request; it must outlive the runner).
+    void addObserver(RoomEventObserver& observer) { observers_.push_back(&observer); }
+
 private:
     void push(const WireEvent& event, SessionId current, const std::string& transaction);
     void pushJsep(MediaSession& target, const char* type, int t, const std::string& sdp, const char* transaction);
@@ -34,6 +40,7 @@ private:
     janus_callbacks* const gateway_;  // Borrowed
     SessionTable& sessions_;
     MediaPlane& media_;
+    std::vector<RoomEventObserver*> observers_;  // Borrowed
 };
 
 }  // namespace gochat::sfu
