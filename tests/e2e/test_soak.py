@@ -27,9 +27,11 @@ import pytest
 
 from harness import tokens
 from harness.admin import JanusAdmin, fd_count, rss_kib, thread_count
+from harness.calls import vanish
 from harness.clients import GoChatClient, stream_of
 from harness.ids import snowflake, users
 from harness.scenario import Clients, run
+from harness.waiting import poll_until
 
 SOAK_CFG = dict(join_timeout_ms=2000, admin_ws=True, empty_room_ttl=2)
 # GOCHAT_SOAK_CYCLES: fewer cycles for a quick try (WARMUP scales down with it)
@@ -40,33 +42,8 @@ RSS_TOLERANCE_KIB = 4 * 1024     # flat: at most 4 MiB (~10 KiB a cycle) growth 
 CYCLE_TIMEOUT = 20.0
 FRAMES_HEARD = 10                # 200 ms of the anchor's tone decoded per cycle
 LAZY = 1                         # fd/thread Janus creates on first use and keeps
+POLL = 0.2                       # s between two looks at the admin API or /proc
 TIME_LIMIT = 420.0               # s, the whole soak (target: well under 10 minutes)
-
-
-async def poll_until(check, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        last = check()
-        if asyncio.iscoroutine(last):
-            last = await last
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        await asyncio.sleep(interval)
-
-
-async def vanish(c: GoChatClient):
-    c.ws.transport.abort()
-    if c.peer is not None:
-        for t in c.peer.pc.getTransceivers():
-            dtls = t.receiver.transport
-            conn = getattr(getattr(dtls, "transport", None), "_connection", None)
-            if conn is not None:
-                try:
-                    await conn.close()
-                except Exception:
-                    pass
 
 
 class Soak:
@@ -149,16 +126,16 @@ def test_500_join_leave_cycles_leave_janus_flat_and_empty(janus_factory):
                 await asyncio.gather(*(a.wait_closed(5) for a in anchors))
             # nothing left: sessions, handles, participants; then rooms
             await poll_until(lambda: _empty(admin), 10,
-                             "no Janus session, plugin sessions=0 participants=0")
+                             "no Janus session, plugin sessions=0 participants=0", POLL)
             sessions_left = await admin.sessions()
             st_left = await admin.sfu_status()
             t_rooms = time.monotonic()
-            await poll_until(lambda: _no_rooms(admin), SOAK_CFG["empty_room_ttl"] + 10, "rooms=0")
+            await poll_until(lambda: _no_rooms(admin), SOAK_CFG["empty_room_ttl"] + 10, "rooms=0", POLL)
             rooms_gone = time.monotonic() - t_rooms
             st_final = await admin.sfu_status()
             try:
                 fds1 = await poll_until(lambda: fd_count(soak.pid) <= fds0 and fd_count(soak.pid),
-                                        10, f"fds back to {fds0}")
+                                        10, f"fds back to {fds0}", POLL)
             except AssertionError:
                 fds1 = fd_count(soak.pid)
             fd_list1 = fd_targets(soak.pid)
