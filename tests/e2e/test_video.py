@@ -22,7 +22,8 @@ from harness import tokens
 from harness.calls import enter_call, send_rtc
 from harness.clients import OP_RTC, T_ANSWER, T_OFFER, GoChatClient, stream_of
 from harness.ids import snowflake, users
-from harness.rtc import RtcPeer, TinyCameraTrack, bind_announced_ssrcs, parse_sdp
+from harness.rtc import (RtcPeer, SilenceProvesNothing, TinyCameraTrack, bind_announced_ssrcs,
+                         parse_sdp)
 from harness.scenario import Clients, run
 from aiortc import RTCSessionDescription
 from aiortc.codecs import CODECS, HEADER_EXTENSIONS
@@ -216,7 +217,12 @@ async def wait_seeing(viewer: GoChatClient, user_id: int, count: int = FRAMES,
 
 
 async def wait_video_stops(viewer: GoChatClient, user_id: int, timeout: float = 8.0):
-    """No new frame from `user_id` for QUIET seconds, within `timeout`."""
+    """No new frame from `user_id` for QUIET seconds, within `timeout`.
+    Like RtcPeer.silent, only on a camera that was decoded before over a
+    connected PeerConnection: otherwise "no frames" is always true."""
+    if frames(viewer, user_id) == 0 or viewer.peer.connection_state != "connected":
+        raise SilenceProvesNothing(f"{viewer.name}: video from {stream_of(user_id)} stopping proves "
+                                   f"nothing: never decoded, or not connected ({viewer.describe()})")
     state = {"n": frames(viewer, user_id), "since": time.monotonic()}
 
     def quiet():
