@@ -4,10 +4,11 @@ with media, then the Janus process must be back where it started.
 WORKERS channels run side by side. In each, an anchor participant (a tone)
 stays for the whole soak while a worker runs its share of the cycles, one
 after another: a short-lived audio-only client connects, joins, answers,
-gets ICE+DTLS up, decodes the anchor's tone through the SFU, and goes (most
-with t 504, every third by closing its socket, every tenth by vanishing:
-TCP dropped and ICE sockets closed, no goodbye). The anchor renegotiates on
-every join and leave, so the SFU's m-line recycling is soaked as well.
+gets ICE+DTLS up, hears the anchor's tone through the SFU (its frequency,
+not just energy), and goes (most with t 504, every third by closing its
+socket, every tenth by vanishing: TCP dropped and ICE sockets closed, no
+goodbye). The anchor renegotiates on every join and leave, so the SFU's
+m-line recycling is soaked as well.
 
 Asserted at the end (figures printed and recorded in docs/testing.md):
 - every cycle worked;
@@ -41,6 +42,7 @@ WARMUP = min(100, CYCLES // 5)
 RSS_TOLERANCE_KIB = 4 * 1024     # flat: at most 4 MiB (~10 KiB a cycle) growth over the last 400 cycles
 CYCLE_TIMEOUT = 20.0
 FRAMES_HEARD = 10                # 200 ms of the anchor's tone decoded per cycle
+HEARD_WINDOW = 0.2               # s: the last 200 ms are the anchor's frequency (RtcPeer.hears, 15 Hz)
 LAZY = 1                         # fd/thread Janus creates on first use and keeps
 POLL = 0.2                       # s between two looks at the admin API or /proc
 TIME_LIMIT = 420.0               # s, the whole soak (target: well under 10 minutes)
@@ -70,11 +72,13 @@ class Soak:
             await c.wait_offers(2, CYCLE_TIMEOUT)   # own lines, then the anchor's
             await c.wait_connected(CYCLE_TIMEOUT)
             stream = stream_of(anchor.user_id)
+            # the anchor's own tone, not just energy: a line carrying another
+            # participant's audio (or noise) must not count as hearing it
             await c.changes.wait_until(
                 lambda: c.peer.audio.get(stream) is not None
                 and c.peer.audio[stream].frames >= FRAMES_HEARD
-                and c.peer.measure(stream, 0.1)[1] > 300,
-                CYCLE_TIMEOUT, f"cycle {n} decoding the anchor", describe=c.describe)
+                and c.peer.hears(stream, anchor_hz, seconds=HEARD_WINDOW),
+                CYCLE_TIMEOUT, f"cycle {n} hearing the anchor's {anchor_hz:.0f} Hz", describe=c.describe)
             how = "vanish" if n % 10 == 9 else "close" if n % 3 == 2 else "leave"
             if how == "leave":
                 await c.leave()
