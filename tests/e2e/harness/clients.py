@@ -10,7 +10,7 @@ import json
 import logging
 import ssl
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, List, Optional
 
 import websockets
 
