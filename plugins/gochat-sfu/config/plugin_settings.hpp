@@ -13,6 +13,22 @@
 
 namespace gochat::sfu {
 
+// The GoChat webhook service (docs/operations.md, Joining a GoChat
+// deployment). An empty url disables every call.
+struct WebhookSettings {
+    std::string url;        // base URL, http(s)://, without a trailing '/'
+    std::string token;      // sent as X-Webhook-Token: a JWT {"typ":"sfu","id":serviceId}
+    std::string serviceId;  // the heartbeat's "id"
+    std::string region = "global";
+    std::string publicUrl;  // what clients connect to: ws(s)://host[:port]/.../signal
+    int64_t heartbeatIntervalMs = 5000;
+    int64_t aliveIntervalMs = 60000;
+    int64_t timeoutMs = 3000;  // per HTTP call
+    int64_t queueSize = 1000;  // calls waiting to be sent; beyond it calls are dropped (counted)
+
+    bool enabled() const { return !url.empty(); }
+};
+
 struct PluginSettings {
     std::string authSecret;  // required by the plugin: it refuses to start without it
     std::string issuer = "gochat";
@@ -22,6 +38,7 @@ struct PluginSettings {
     int64_t answerTimeoutSeconds = 30;  // an offer unanswered this long removes the participant
     PermissionBits bits;
     SpeakingThresholds speaking;
+    WebhookSettings webhook;
 };
 
 // Every setting of a parsed file over the defaults; an empty auth_secret is
