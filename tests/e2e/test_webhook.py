@@ -114,6 +114,27 @@ def presence_by_user(service: WebhookService):
     return out
 
 
+# ------------------------------------------------------------------ settings
+
+@pytest.mark.parametrize("overrides,reason", [
+    (dict(token=""), "webhook.token is required when webhook.url is set"),
+    (dict(service_id="sfu-e2e-other"), "webhook.token's id claim \"sfu-e2e-refused\" is not webhook.service_id "
+                                       "\"sfu-e2e-other\""),
+    (dict(public_url="https://127.0.0.1:3300/signal"),
+     "webhook.public_url must be a ws:// or wss:// URL ending in /signal"),
+])
+def test_a_webhook_url_without_usable_settings_keeps_the_plugin_from_starting(janus_factory, overrides, reason):
+    settings = dict(webhook_settings("sfu-e2e-refused"))
+    settings.update(overrides)
+    janus = janus_factory(sfu_webhook=tuple(sorted(settings.items())))
+    log = janus.log_since(0)
+    refusal = [line for line in log.splitlines() if "[gochat.sfu]" in line and reason in line]
+    assert refusal, log[-3000:]
+    assert "janus.plugin.gochat.sfu.jcfg: " in refusal[0], refusal[0]
+    assert settings["token"] == "" or settings["token"] not in log, "the token was logged"
+    assert "The 'janus.plugin.gochat.sfu' plugin could not be initialized" in log, log[-3000:]
+
+
 # ------------------------------------------------------------------ heartbeat
 
 def test_heartbeat_every_interval_reports_the_load_and_registration_is_logged_once(janus_factory,

@@ -20,6 +20,13 @@ std::optional<PluginSettings> settingsOf(const char* text, std::string& error) {
     return parsePluginSettings(*file, error);
 }
 
+// As the plugin reads it: parsed, then the webhook section checked.
+std::optional<PluginSettings> checkedSettingsOf(const char* text, std::string& error) {
+    std::optional<PluginSettings> settings = settingsOf(text, error);
+    if (settings && !checkWebhookSettings(settings->webhook, error)) return std::nullopt;
+    return settings;
+}
+
 void an_empty_file_gives_the_documented_defaults(void**) {
     std::string error;
     const auto settings = settingsOf("", error);
@@ -111,7 +118,7 @@ std::string webhookSection(const std::string& keys) {
 
 void the_webhook_is_off_by_default_and_then_checks_nothing(void**) {
     std::string error;
-    auto settings = settingsOf("", error);
+    auto settings = checkedSettingsOf("", error);
     assert_true(settings.has_value());
     assert_false(settings->webhook.enabled());
     assert_string_equal(settings->webhook.region.c_str(), "global");
@@ -120,14 +127,14 @@ void the_webhook_is_off_by_default_and_then_checks_nothing(void**) {
     assert_int_equal(settings->webhook.timeoutMs, 3000);
     assert_int_equal(settings->webhook.queueSize, 1000);
     // Filled in but switched off (no url): accepted as it is.
-    settings = settingsOf("webhook: { url = \"\"; token = \"not a jwt\"; public_url = \"nonsense\" }", error);
+    settings = checkedSettingsOf("webhook: { url = \"\"; token = \"not a jwt\"; public_url = \"nonsense\" }", error);
     assert_true(settings.has_value());
     assert_false(settings->webhook.enabled());
 }
 
 void every_webhook_setting_is_read(void**) {
     std::string error;
-    const auto settings = settingsOf(
+    const auto settings = checkedSettingsOf(
         webhookSection("region = \"eu-west\"; heartbeat_interval = \"500\"; alive_interval = 1000; timeout = 800; "
                        "queue_size = 20")
             .c_str(),
@@ -144,10 +151,10 @@ void every_webhook_setting_is_read(void**) {
     assert_int_equal(webhook.aliveIntervalMs, 1000);
     assert_int_equal(webhook.timeoutMs, 800);
     assert_int_equal(webhook.queueSize, 20);
-    assert_true(settingsOf(webhookSection("url = \"https://gochat.example.com/hooks\"; public_url = "
-                                          "\"ws://198.51.100.7:3300/signal\"")
-                               .c_str(),
-                           error)
+    assert_true(checkedSettingsOf(webhookSection("url = \"https://gochat.example.com/hooks\"; public_url = "
+                                                 "\"ws://198.51.100.7:3300/signal\"")
+                                      .c_str(),
+                                  error)
                     .has_value());
 }
 
@@ -187,7 +194,7 @@ void a_webhook_url_without_a_usable_token_id_or_public_url_is_refused(void**) {
     for (const Case& c : cases) {
         std::string error;
         const std::string text = webhookSection(c.keys);
-        if (settingsOf(text.c_str(), error)) fail_msg("'%s' was accepted", c.keys.c_str());
+        if (checkedSettingsOf(text.c_str(), error)) fail_msg("'%s' was accepted", c.keys.c_str());
         if (error != c.error) fail_msg("'%s': got '%s', want '%s'", c.keys.c_str(), error.c_str(), c.error);
         if (error.find(kGoodToken) != std::string::npos) fail_msg("the token was quoted");
     }
@@ -217,6 +224,28 @@ void the_plugin_needs_the_file_and_its_secret(void**) {
     rmdir(dir);
 }
 
+// The token tool reads the file to mint the webhook token the section
+// still lacks; the plugin refuses it until it is complete.
+void an_incomplete_webhook_section_is_read_but_refused_by_the_plugin(void**) {
+    const char* text =
+        "general: { auth_secret = \"x\" }\nwebhook: { url = \"http://webhook:3200\"; service_id = \"a\" }\n";
+    std::string error;
+    const auto parsed = settingsOf(text, error);
+    assert_true(parsed.has_value());
+    assert_string_equal(parsed->webhook.serviceId.c_str(), "a");
+
+    char dir[] = "/tmp/test_plugin_settings_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const std::string path = std::string(dir) + "/janus.plugin.gochat.sfu.jcfg";
+    FILE* file = std::fopen(path.c_str(), "w");
+    std::fputs(text, file);
+    std::fclose(file);
+    assert_false(loadPluginSettings(dir, error).has_value());
+    assert_string_equal(error.c_str(), (path + ": webhook.public_url is required when webhook.url is set").c_str());
+    std::remove(path.c_str());
+    rmdir(dir);
+}
+
 }  // namespace
 
 int main() {
@@ -228,6 +257,7 @@ int main() {
         cmocka_unit_test(the_webhook_is_off_by_default_and_then_checks_nothing),
         cmocka_unit_test(every_webhook_setting_is_read),
         cmocka_unit_test(a_webhook_url_without_a_usable_token_id_or_public_url_is_refused),
+        cmocka_unit_test(an_incomplete_webhook_section_is_read_but_refused_by_the_plugin),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -88,9 +88,9 @@ bool checkWebhookToken(const WebhookSettings& webhook, std::string& error) {
     return error.empty();
 }
 
-// With a url, the heartbeat needs everything else; without one, nothing
-// is checked (the section may be filled in before it is switched on).
-bool checkWebhook(WebhookSettings& webhook, std::string& error) {
+}  // namespace
+
+bool checkWebhookSettings(WebhookSettings& webhook, std::string& error) {
     if (!webhook.enabled()) return true;
     while (endsWith(webhook.url, "/")) webhook.url.pop_back();
     if (!isPlainUrl(webhook.url, {"http://", "https://"})) {
@@ -116,6 +116,8 @@ bool checkWebhook(WebhookSettings& webhook, std::string& error) {
     return checkWebhookToken(webhook, error);
 }
 
+namespace {
+
 bool readWebhook(const jcfg::JcfgFile& file, WebhookSettings& webhook, std::string& error) {
     file.readText("webhook.url", webhook.url);
     file.readText("webhook.token", webhook.token);
@@ -127,7 +129,7 @@ bool readWebhook(const jcfg::JcfgFile& file, WebhookSettings& webhook, std::stri
     return file.readInteger("webhook.heartbeat_interval", 100, 14000, webhook.heartbeatIntervalMs, error) &&
            file.readInteger("webhook.alive_interval", 100, 110000, webhook.aliveIntervalMs, error) &&
            file.readInteger("webhook.timeout", 100, 30000, webhook.timeoutMs, error) &&
-           file.readInteger("webhook.queue_size", 10, 100000, webhook.queueSize, error) && checkWebhook(webhook, error);
+           file.readInteger("webhook.queue_size", 10, 100000, webhook.queueSize, error);
 }
 
 }  // namespace
@@ -161,6 +163,10 @@ std::optional<PluginSettings> loadPluginSettings(const std::string& configDir, s
     }
     if (settings->authSecret.empty()) {
         error = "general.auth_secret is required in " + path;
+        return std::nullopt;
+    }
+    if (!checkWebhookSettings(settings->webhook, error)) {
+        error = path + ": " + error;
         return std::nullopt;
     }
     return settings;

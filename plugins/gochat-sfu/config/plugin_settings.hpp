@@ -42,12 +42,22 @@ struct PluginSettings {
 };
 
 // Every setting of a parsed file over the defaults; an empty auth_secret is
-// left empty (the token tool may take the secret elsewhere). On failure
+// left empty (the token tool may take the secret elsewhere), and the
+// webhook section is read but not checked (the token tool may mint its
+// token before it is complete). On failure
 // returns nullopt and names the setting in `error`, never quoting the secret.
 std::optional<PluginSettings> parsePluginSettings(const jcfg::JcfgFile& file, std::string& error);
 
+// What the plugin needs of a webhook section with a url: a well-formed
+// url (its trailing '/' removed here), a token GoChat accepts for
+// service_id (read unverified), a region, and a ws(s):// public_url ending
+// in /signal. Without a url nothing is checked. On failure names the
+// setting in `error`, never quoting the token.
+bool checkWebhookSettings(WebhookSettings& webhook, std::string& error);
+
 // The plugin's reading of `<configDir>/janus.plugin.gochat.sfu.jcfg`: the
-// file must exist and hold a non-empty general.auth_secret.
+// file must exist, hold a non-empty general.auth_secret, and pass
+// checkWebhookSettings.
 std::optional<PluginSettings> loadPluginSettings(const std::string& configDir, std::string& error);
 
 }  // namespace gochat::sfu
