@@ -352,11 +352,15 @@ def test_a_webhook_service_down_or_hanging_changes_nothing_for_callers(janus_fac
             await service.wait(lambda s: [c for c in s.calls if not c.answered], 5, "a call hanging")
             rss_before = rss_kib(janus.proc.pid)
             hanging = []
-            batch = users(60)
+            batch = users(200)
             for start in range(0, len(batch), 10):
                 hanging += await asyncio.gather(*(join_and_leave(u, channel) for u in batch[start:start + 10]))
             rss_after = rss_kib(janus.proc.pid)
             await wait_log(janus, "webhook: queue full (16 calls): dropped", 5)
+            # The thread gave up on a hanging call after its timeout and
+            # went on to the next one (which hangs too).
+            await service.wait(lambda s: len([c for c in s.calls if not c.answered]) >= 2, 10,
+                               "a second hanging call")
 
             # A newcomer still joins, hears and is heard while the service hangs.
             d = await cl.gochat(ud, tone=880)
