@@ -1,12 +1,12 @@
-"""A stand-in for GoChat's webhook service (cmd/webhook of GoChat 1.7.0):
-a real HTTP server on 127.0.0.1 in the test's network namespace that
-checks every call the SFU makes the way GoChat does, and more strictly
-(docs/operations.md, "Joining a GoChat deployment"):
+"""A stand-in for GoChat's webhook service: a real HTTP server on
+127.0.0.1 in the test's network namespace that checks every call the SFU
+makes the way GoChat does, and more strictly (docs/operations.md, "Joining
+a GoChat deployment"):
 
 - POST to one of the four routes, Content-Type application/json;
 - X-Webhook-Token: exactly the configured token, an HS256 JWT signed with
   the service's secret, claims typ "sfu" and, for the heartbeat, id equal
-  to the body's id (GoChat's TokenManager.Validate);
+  to the body's id (what GoChat checks);
 - bodies parsed with big integers kept as ints and any float refused, so an
   id that went through a double cannot pass; required fields present and
   non-zero, no unknown field; the heartbeat's url a ws(s) URL ending in
@@ -91,7 +91,7 @@ def _reject_constant(text):
 
 
 def _check_token(token: str, secret: str, expected_id: Optional[str]) -> Optional[str]:
-    """GoChat's TokenManager.Validate: HS256 signature, typ "sfu", and the id
+    """GoChat's token check: HS256 signature, typ "sfu", and the id
     when one is expected. Returns what is wrong, or None."""
     parts = token.split(".")
     if len(parts) != 3:
@@ -118,7 +118,7 @@ def _is_id(value) -> bool:
 
 
 def check_body(kind: str, body) -> Optional[str]:
-    """Required fields as GoChat's scheme.go validates them, exact types, no
+    """Required fields as GoChat validates them, exact types, no
     extra fields. Returns what is wrong, or None."""
     if not isinstance(body, dict):
         return "body is not a JSON object"
