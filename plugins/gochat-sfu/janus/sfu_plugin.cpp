@@ -4,6 +4,7 @@
 #include "common/json_ref.hpp"
 #include "common/overloaded.hpp"
 #include "plugins/gochat-sfu/janus/sdp_reader.hpp"
+#include "plugins/gochat-sfu/janus/webhook_link.hpp"
 
 #include <ctime>
 
@@ -47,6 +48,11 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     mediaPort_ = std::make_unique<JanusMediaPort>(gateway_, loop_);
     media_ = std::make_unique<MediaPlane>(*mediaPort_);
     effects_ = std::make_unique<EffectRunner>(gateway_, sessions_, *media_);
+    // GoChat presence and discovery, off the handler thread (docs/operations.md).
+    if (settings_.webhook.enabled()) {
+        webhook_ = startWebhookClient(settings_.webhook);
+        effects_->addObserver(*webhook_);
+    }
 
     running_ = true;
     loop_.start(*this);
@@ -59,6 +65,8 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
 void SfuPlugin::shutdown() {
     if (!running_.exchange(false)) return;
     loop_.stop();
+    // No more room events: leaves for everyone still present, in bounded time.
+    if (webhook_) webhook_->stop();
     // The handler is gone: this thread is the control plane now.
     for (const std::shared_ptr<MediaSession>& session : sessions_.clear()) media_->forget(session);
     registry_.reset();

@@ -14,6 +14,7 @@
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 #include "plugins/gochat-sfu/janus/session_table.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"
+#include "plugins/gochat-sfu/platform/webhook_client.hpp"
 
 #include <atomic>
 #include <memory>
@@ -35,6 +36,9 @@ public:
     void hangupMedia(janus_plugin_session* handle);
     void destroySession(janus_plugin_session* handle, int* error);
     json_t* querySession(janus_plugin_session* handle);
+    // The GoChat webhook client, null when webhook.url is not set; its
+    // counters() may be read from any thread.
+    const WebhookClient* webhook() const { return webhook_.get(); }
     void incomingRtp(janus_plugin_session* handle, janus_plugin_rtp* packet);
     void incomingRtcp(janus_plugin_session* handle, janus_plugin_rtcp* packet);
 
@@ -61,6 +65,7 @@ private:
     HandlerLoop loop_;
     std::unique_ptr<JanusMediaPort> mediaPort_;
     std::unique_ptr<MediaPlane> media_;
+    std::unique_ptr<WebhookClient> webhook_;  // declared before effects_, which observes through it
     std::unique_ptr<EffectRunner> effects_;
     std::atomic<bool> running_{false};
 };
