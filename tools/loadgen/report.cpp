@@ -1,0 +1,159 @@
+#include "tools/loadgen/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace gochat::loadgen {
+
+namespace {
+
+double ms(int64_t us) { return static_cast<double>(us) / 1000.0; }
+double sinceOpen(const ParticipantSummary& p, int64_t us) { return us < 0 || p.openedUs < 0 ? -1 : ms(us - p.openedUs); }
+
+JsonRef number(double value) { return JsonRef::adopt(json_real(std::round(value * 1000.0) / 1000.0)); }
+
+JsonRef streamJson(const ParticipantSummary& p, const StreamSummary& s) {
+    JsonRef out = JsonRef::object();
+    out.setInt("remote", s.remoteId).setString("kind", s.video ? "video" : "audio");
+    out.setInt("packets", static_cast<int64_t>(s.packets)).setInt("expected", static_cast<int64_t>(s.expected));
+    out.setInt("lost", s.lost).set("jitter_ms", number(s.jitterMs));
+    out.set("first_packet_ms", number(sinceOpen(p, s.firstUs)));
+    if (s.video) out.setInt("keyframes", static_cast<int64_t>(s.keyframes));
+    else out.setInt("voice_packets", static_cast<int64_t>(s.voicePackets)).setInt("last_level", s.lastLevel);
+    return out;
+}
+
+JsonRef participantJson(const ParticipantSummary& p) {
+    JsonRef out = JsonRef::object();
+    out.setInt("index", p.spec.index).setInt("user_id", p.spec.userId).setInt("channel", p.spec.channel);
+    out.setString("role", p.spec.speaker ? "speaker" : "other").setString("audio", audioKindName(p.spec.audio));
+    out.setBool("video", p.spec.video).setBool("joined", p.joined).setBool("connected", p.connected);
+    if (!p.error.empty()) out.setString("error", p.error);
+    out.set("open_to_join_ms", number(sinceOpen(p, p.joinedUs)));
+    out.set("open_to_media_ms", number(sinceOpen(p, p.connectedUs)));
+    out.setInt("offers", static_cast<int64_t>(p.offers)).setInt("answers", static_cast<int64_t>(p.answers));
+    out.setInt("audio_sent", static_cast<int64_t>(p.audioSent)).setInt("video_sent", static_cast<int64_t>(p.videoSent));
+    out.setInt("keyframes_sent", static_cast<int64_t>(p.keyframesSent));
+    out.setInt("unrouted_packets", static_cast<int64_t>(p.unrouted));
+    JsonRef streams = JsonRef::array();
+    for (const StreamSummary& s : p.streams) json_array_append_new(streams.get(), streamJson(p, s).release());
+    out.set("streams", std::move(streams));
+    return out;
+}
+
+JsonRef distribution(const std::vector<double>& values) {
+    JsonRef out = JsonRef::object();
+    out.setInt("count", static_cast<int64_t>(values.size()));
+    out.set("p50", number(percentile(values, 50))).set("p95", number(percentile(values, 95)));
+    out.set("p99", number(percentile(values, 99))).set("max", number(percentile(values, 100)));
+    return out;
+}
+
+double cpuPercentPerParticipant(double cpuSeconds, double wallSeconds, int participants) {
+    if (wallSeconds <= 0 || participants <= 0) return 0;
+    return cpuSeconds / wallSeconds / participants * 100.0;
+}
+
+}  // namespace
+
+double percentile(std::vector<double> values, double p) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    const double rank = std::ceil(p / 100.0 * static_cast<double>(values.size()));
+    const size_t index = rank < 1 ? 0 : std::min(values.size(), static_cast<size_t>(rank)) - 1;
+    return values[index];
+}
+
+Aggregate aggregate(const std::vector<ParticipantSummary>& participants) {
+    Aggregate a;
+    a.participants = static_cast<int>(participants.size());
+    std::map<int64_t, std::vector<int64_t>> speakersByChannel;
+    for (const ParticipantSummary& p : participants)
+        if (p.spec.speaker) speakersByChannel[p.spec.channel].push_back(p.spec.userId);
+    for (const ParticipantSummary& p : participants) {
+        a.joined += p.joined ? 1 : 0;
+        a.connected += p.connected ? 1 : 0;
+        a.failed += p.error.empty() ? 0 : 1;
+        a.audioSent += p.audioSent;
+        a.videoSent += p.videoSent;
+        for (const StreamSummary& s : p.streams) {
+            ++a.streams;
+            a.packets += s.packets;
+            a.expected += s.expected;
+            a.lost += std::max<int64_t>(0, s.lost);
+            a.jitterMs.push_back(s.jitterMs);
+        }
+        for (int64_t speaker : speakersByChannel[p.spec.channel]) {
+            if (speaker == p.spec.userId) continue;
+            ++a.speakerPairs;
+            for (const StreamSummary& s : p.streams) {
+                if (s.remoteId != speaker || s.video || s.firstUs < 0) continue;
+                ++a.heardPairs;
+                a.firstAudioMs.push_back(sinceOpen(p, s.firstUs));
+            }
+        }
+    }
+    return a;
+}
+
+JsonRef reportJson(const Options& options, const RunClock& clock, const std::vector<ParticipantSummary>& participants) {
+    const Aggregate a = aggregate(participants);
+    const double steadySeconds = ms(clock.endUs - clock.rampEndUs) / 1000.0;
+    JsonRef run = JsonRef::object();
+    run.setString("mode", options.mode == Mode::Gochat ? "gochat" : "videoroom");
+    run.setInt("participants", options.participants).setInt("room_size", options.roomSize);
+    run.setInt("speakers_per_room", options.speakers).setString("others", audioKindName(options.others));
+    run.set("video_share", number(options.videoShare)).set("duration_s", number(options.duration));
+    run.set("ramp_per_s", number(options.rampPerSecond));
+    JsonRef totals = JsonRef::object();
+    totals.setInt("joined", a.joined).setInt("join_failed", a.participants - a.joined);
+    totals.setInt("connected", a.connected).setInt("failed", a.failed);
+    totals.setInt("speaker_pairs", a.speakerPairs).setInt("heard_pairs", a.heardPairs);
+    totals.set("join_to_first_audio_ms", distribution(a.firstAudioMs));
+    totals.setInt("streams", a.streams).setInt("packets", static_cast<int64_t>(a.packets));
+    totals.setInt("expected", static_cast<int64_t>(a.expected)).setInt("lost", a.lost);
+    totals.set("jitter_ms", distribution(a.jitterMs));
+    totals.setInt("audio_sent", static_cast<int64_t>(a.audioSent));
+    totals.setInt("video_sent", static_cast<int64_t>(a.videoSent));
+    JsonRef cpu = JsonRef::object();
+    cpu.set("total_s", number(clock.cpuSeconds)).set("wall_s", number(ms(clock.endUs - clock.startUs) / 1000.0));
+    cpu.set("steady_s", number(clock.steadyCpuSeconds)).set("steady_wall_s", number(steadySeconds));
+    cpu.set("steady_percent_of_core_per_participant",
+            number(cpuPercentPerParticipant(clock.steadyCpuSeconds, steadySeconds, a.participants)));
+    JsonRef out = JsonRef::object();
+    out.set("run", std::move(run)).set("aggregate", std::move(totals)).set("cpu", std::move(cpu));
+    JsonRef list = JsonRef::array();
+    for (const ParticipantSummary& p : participants) json_array_append_new(list.get(), participantJson(p).release());
+    out.set("participants", std::move(list));
+    return out;
+}
+
+void printSummary(std::FILE* out, const Options& options, const RunClock& clock,
+                  const std::vector<ParticipantSummary>& participants) {
+    const Aggregate a = aggregate(participants);
+    const double steadySeconds = ms(clock.endUs - clock.rampEndUs) / 1000.0;
+    std::fprintf(out, "loadgen: %s, %d participants, %d speakers per room, others %s, video share %.2f\n",
+                 options.mode == Mode::Gochat ? "gochat" : "videoroom", a.participants, options.speakers,
+                 audioKindName(options.others), options.videoShare);
+    std::fprintf(out, "joins: %d ok, %d failed; media up: %d; participants with an error: %d\n", a.joined,
+                 a.participants - a.joined, a.connected, a.failed);
+    std::map<std::string, int> errors;
+    for (const ParticipantSummary& p : participants)
+        if (!p.error.empty()) ++errors[p.error];
+    for (const auto& [error, count] : errors) std::fprintf(out, "  %d x %s\n", count, error.c_str());
+    const double lossPercent = a.expected ? 100.0 * static_cast<double>(a.lost) / static_cast<double>(a.expected) : 0;
+    std::fprintf(out, "remote streams: %d, packets %llu, lost %lld (%.3f %%), jitter p50 %.2f ms, p95 %.2f ms, max %.2f ms\n",
+                 a.streams, static_cast<unsigned long long>(a.packets), static_cast<long long>(a.lost), lossPercent,
+                 percentile(a.jitterMs, 50), percentile(a.jitterMs, 95), percentile(a.jitterMs, 100));
+    std::fprintf(out, "speakers heard: %d of %d pairs; socket open to first audio: p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n",
+                 a.heardPairs, a.speakerPairs, percentile(a.firstAudioMs, 50), percentile(a.firstAudioMs, 95),
+                 percentile(a.firstAudioMs, 99));
+    std::fprintf(out, "sent: %llu audio, %llu video packets\n", static_cast<unsigned long long>(a.audioSent),
+                 static_cast<unsigned long long>(a.videoSent));
+    std::fprintf(out, "loadgen CPU: %.2f s in %.1f s; steady %.1f s: %.2f s = %.3f %% of a core per participant\n",
+                 clock.cpuSeconds, ms(clock.endUs - clock.startUs) / 1000.0, steadySeconds, clock.steadyCpuSeconds,
+                 cpuPercentPerParticipant(clock.steadyCpuSeconds, steadySeconds, a.participants));
+}
+
+}  // namespace gochat::loadgen
