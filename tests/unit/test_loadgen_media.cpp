@@ -1,10 +1,180 @@
+// What a simulated participant sends (the schedule of each audio kind,
+// video frames and key frames, catching up after a stall) and how what it
+// receives is attributed to remote users (by SSRC, else by mid).
+#include "tools/loadgen/media_sender.hpp"
+#include "tools/loadgen/receive_log.hpp"
 #include "tests/unit/cmocka.hpp"
 
+#include <vector>
+
+using namespace gochat::loadgen;
+
 namespace {
-void placeholder(void**) {}
+
+struct Sent {
+    RtpView view;
+    std::vector<uint8_t> bytes;
+    bool video;
+};
+
+std::vector<Sent> pollUntil(MediaSender& sender, int64_t fromUs, int64_t toUs, int64_t stepUs) {
+    std::vector<Sent> out;
+    RtpExtensionIds ids;
+    ids.audioLevel = 1;
+    ids.mid = 4;
+    for (int64_t now = fromUs; now <= toUs; now += stepUs) {
+        sender.poll(now, [&](const uint8_t* packet, size_t length, bool video) {
+            out.push_back(Sent{RtpView{}, std::vector<uint8_t>(packet, packet + length), video});
+        });
+    }
+    for (Sent& sent : out) assert_true(parseRtpPacket(sent.bytes.data(), sent.bytes.size(), ids, sent.view));
+    return out;
+}
+
+TrackBinding binding(uint8_t payloadType, int audioLevelId, const char* mid) {
+    TrackBinding b;
+    b.active = true;
+    b.payloadType = payloadType;
+    b.ids.audioLevel = audioLevelId;
+    b.ids.mid = 4;
+    b.mid = mid;
+    return b;
+}
+
+void a_speaker_sends_50_voiced_packets_a_second(void**) {
+    MediaSender sender(AudioKind::Voice, 1111, false, 2222, VideoSettings{});
+    sender.bindAudio(binding(111, 1, "0"));
+    sender.start(0);
+    const std::vector<Sent> sent = pollUntil(sender, 0, 999999, 5000);
+    assert_int_equal(sent.size(), 50);
+    for (size_t i = 1; i < sent.size(); ++i) {
+        assert_int_equal(static_cast<uint16_t>(sent[i].view.header.sequence - sent[i - 1].view.header.sequence), 1);
+        assert_int_equal(sent[i].view.header.timestamp - sent[i - 1].view.header.timestamp, 960);
+    }
+    assert_int_equal(sent[0].view.header.ssrc, 1111);
+    assert_int_equal(sent[0].view.header.payloadType, 111);
+    assert_int_equal(sent[0].view.header.audioLevel, 30);
+    assert_true(sent[0].view.header.voice);
+    assert_true(sent[0].view.header.mid == "0");
+}
+
+void dtx_sends_one_packet_every_400_ms_with_the_clock_running(void**) {
+    MediaSender sender(AudioKind::Dtx, 1111, false, 2222, VideoSettings{});
+    sender.bindAudio(binding(111, 1, "0"));
+    sender.start(0);
+    const std::vector<Sent> sent = pollUntil(sender, 0, 1999999, 5000);
+    assert_int_equal(sent.size(), 5);
+    assert_int_equal(sent[1].view.header.timestamp - sent[0].view.header.timestamp, 400 * 48);
+    assert_int_equal(sent[0].view.header.audioLevel, 127);
+    assert_false(sent[0].view.header.voice);
+}
+
+void nothing_is_sent_before_start_or_on_an_unnegotiated_line(void**) {
+    MediaSender idle(AudioKind::Voice, 1, false, 2, VideoSettings{});
+    idle.bindAudio(binding(111, 1, "0"));
+    assert_int_equal(pollUntil(idle, 0, 100000, 5000).size(), 0);
+    MediaSender unbound(AudioKind::Voice, 1, false, 2, VideoSettings{});
+    unbound.start(0);
+    assert_int_equal(pollUntil(unbound, 0, 100000, 5000).size(), 0);
+}
+
+void a_stalled_loop_catches_up_a_little_then_skips(void**) {
+    MediaSender sender(AudioKind::Silence, 1, false, 2, VideoSettings{});
+    sender.bindAudio(binding(111, 1, "0"));
+    sender.start(0);
+    const std::vector<Sent> burst = pollUntil(sender, 1000000, 1000000, 1);  // one poll, 1 s late
+    assert_int_equal(burst.size(), 5);
+    assert_true(sender.skipped() > 40);
+    const std::vector<Sent> after = pollUntil(sender, 1005000, 1200000, 5000);
+    assert_int_equal(after.size(), 10);  // back on the 20 ms cadence
+    // The timestamp kept pace with the wall clock across the skip.
+    const uint32_t elapsedTicks = after.back().view.header.timestamp - burst.front().view.header.timestamp;
+    assert_true(elapsedTicks >= 1180 * 48 && elapsedTicks <= 1220 * 48);
+}
+
+void video_frames_start_with_a_key_frame_and_end_with_the_marker(void**) {
+    VideoSettings settings;
+    settings.bitrateKbps = 240;  // 2000 bytes a frame at 15 fps: 2 packets, 6000 for a key frame
+    settings.framesPerSecond = 15;
+    MediaSender sender(AudioKind::Silence, 1, true, 2, settings);
+    sender.bindVideo(binding(96, 0, "1"));
+    sender.start(0);
+    std::vector<Sent> sent = pollUntil(sender, 0, 70000, 5000);  // frames at 0 and 66.7 ms
+    std::vector<Sent> video;
+    for (const Sent& s : sent)
+        if (s.video) video.push_back(s);
+    assert_int_equal(video.size(), 6 + 2);
+    assert_true(vp8PayloadIsKeyframe(video[0].view.payload, video[0].view.payloadLength));
+    assert_true(video[5].view.header.marker && !video[4].view.header.marker);
+    assert_int_equal(video[6].view.header.timestamp - video[0].view.header.timestamp, 6000);
+    assert_false(vp8PayloadIsKeyframe(video[6].view.payload, video[6].view.payloadLength));
+    sender.requestKeyframe();
+    sent = pollUntil(sender, 133334, 133334, 1);
+    assert_true(vp8PayloadIsKeyframe(sent[0].view.payload, sent[0].view.payloadLength));
+    assert_int_equal(sender.keyframes(), 2);
+}
+
+std::vector<uint8_t> packet(uint32_t ssrc, uint16_t sequence, int level, const char* mid) {
+    RtpHeaderFields fields;
+    fields.payloadType = 111;
+    fields.sequence = sequence;
+    fields.timestamp = sequence * 960u;
+    fields.ssrc = ssrc;
+    fields.audioLevel = level;
+    fields.voice = level < 127;
+    fields.mid = mid ? mid : "";
+    RtpExtensionIds ids;
+    ids.audioLevel = 1;
+    ids.mid = 4;
+    uint8_t bytes[kMaxRtpPacket];
+    const uint8_t payload[4] = {0x78, 1, 2, 3};
+    const size_t length = buildRtpPacket(bytes, fields, ids, payload, sizeof payload);
+    return std::vector<uint8_t>(bytes, bytes + length);
+}
+
+void receive_log_routes_by_ssrc_then_by_mid(void**) {
+    StreamRoute alice;
+    alice.remoteId = 1234567890123456789;
+    alice.ids.audioLevel = 1;
+    alice.ids.mid = 4;
+    StreamRoute bob = alice;
+    bob.remoteId = 2234567890123456789;
+    ReceiveLog log;
+    log.setRoutes({{1000, alice}}, {{"2", alice}, {"3", bob}});
+    for (uint16_t i = 0; i < 10; ++i) {
+        const std::vector<uint8_t> a = packet(1000, i, 30, nullptr);
+        log.onRtp(a.data(), a.size(), 1000 + i * 20000);
+        const std::vector<uint8_t> b = packet(5555, i, 127, "3");  // an SSRC the SDP did not list yet
+        log.onRtp(b.data(), b.size(), 2000 + i * 20000);
+    }
+    const std::vector<uint8_t> stray = packet(9999, 1, 30, "7");
+    log.onRtp(stray.data(), stray.size(), 5000);
+    assert_int_equal(log.unrouted(), 1);
+    assert_int_equal(log.streams().size(), 2);
+    const RemoteStream& fromAlice = log.streams().at({alice.remoteId, false});
+    assert_int_equal(fromAlice.stats.packets(), 10);
+    assert_int_equal(fromAlice.voicePackets, 10);
+    assert_int_equal(fromAlice.lastLevel, 30);
+    assert_int_equal(fromAlice.firstUs, 1000);
+    const RemoteStream& fromBob = log.streams().at({bob.remoteId, false});
+    assert_int_equal(fromBob.stats.packets(), 10);
+    assert_int_equal(fromBob.voicePackets, 0);
+    assert_int_equal(fromBob.lastLevel, 127);
+    // New routes (a re-offer) keep what was counted.
+    log.setRoutes({}, {});
+    assert_int_equal(log.streams().at({alice.remoteId, false}).stats.packets(), 10);
+}
+
 }  // namespace
 
 int main() {
-    const CMUnitTest tests[] = {cmocka_unit_test(placeholder)};
+    const CMUnitTest tests[] = {
+        cmocka_unit_test(a_speaker_sends_50_voiced_packets_a_second),
+        cmocka_unit_test(dtx_sends_one_packet_every_400_ms_with_the_clock_running),
+        cmocka_unit_test(nothing_is_sent_before_start_or_on_an_unnegotiated_line),
+        cmocka_unit_test(a_stalled_loop_catches_up_a_little_then_skips),
+        cmocka_unit_test(video_frames_start_with_a_key_frame_and_end_with_the_marker),
+        cmocka_unit_test(receive_log_routes_by_ssrc_then_by_mid),
+    };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

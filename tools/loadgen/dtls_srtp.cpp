@@ -14,7 +14,7 @@ namespace {
 
 constexpr int kMtu = 1200;
 constexpr char kExporterLabel[] = "EXTRACTOR-dtls_srtp";  // RFC 5764 4.2
-constexpr size_t kKeyLength = 16;                          // SRTP_AES128_CM_SHA1_80
+constexpr size_t kKeyLength = 16;                         // SRTP_AES128_CM_SHA1_80
 constexpr size_t kSaltLength = 14;
 
 int acceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }  // checked against the SDP fingerprint instead
@@ -217,8 +217,8 @@ bool DtlsSrtp::installKeys(std::string& why) {
         return false;
     }
     uint8_t material[2 * (kKeyLength + kSaltLength)];
-    if (SSL_export_keying_material(ssl_, material, sizeof material, kExporterLabel, sizeof kExporterLabel - 1,
-                                   nullptr, 0, 0) != 1) {
+    if (SSL_export_keying_material(ssl_, material, sizeof material, kExporterLabel, sizeof kExporterLabel - 1, nullptr,
+                                   0, 0) != 1) {
         why = "cannot export the SRTP keys";
         return false;
     }

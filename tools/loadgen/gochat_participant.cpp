@@ -102,8 +102,10 @@ void GochatParticipant::onRtc(int t, json_t* d) {
         }
     } else if (t == kOffer) {
         json_t* sdp = json_object_get(d, "sdp");
-        if (json_is_string(sdp)) handleOffer(json_string_value(sdp));
-        else if (json_is_false(ok)) fail("offer error: " + errorText);
+        if (json_is_string(sdp))
+            handleOffer(json_string_value(sdp));
+        else if (json_is_false(ok))
+            fail("offer error: " + errorText);
     } else if (t == kCandidate) {
         handleCandidate(d);
     } else if (t == kKicked || t == kBlocked || t == kMoved) {
@@ -186,8 +188,10 @@ std::vector<LocalLine> GochatParticipant::planAnswer(const SdpSession& offer) {
             binding.ids.audioLevel = ownAudio ? media.extmapId(kAudioLevelUri) : 0;
             binding.ids.mid = media.extmapId(kMidUri);
             binding.mid = media.mid;
-            if (ownAudio) sender_.bindAudio(binding);
-            else sender_.bindVideo(binding);
+            if (ownAudio)
+                sender_.bindAudio(binding);
+            else
+                sender_.bindVideo(binding);
         }
         lines.push_back(std::move(line));
     }
@@ -231,8 +235,10 @@ void GochatParticipant::handleCandidate(json_t* d) {
     if (!json_is_string(candidate)) return;
     std::string text = json_string_value(candidate);
     if (text.compare(0, 2, "a=") == 0) text.erase(0, 2);
-    if (peer_) peer_->addRemoteCandidate(text);
-    else pendingCandidates_.push_back(text);
+    if (peer_)
+        peer_->addRemoteCandidate(text);
+    else
+        pendingCandidates_.push_back(text);
 }
 
 void GochatParticipant::tick(int64_t nowUs) {

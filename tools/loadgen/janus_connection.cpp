@@ -10,24 +10,24 @@ constexpr int64_t kKeepaliveIntervalUs = 20 * 1000000;
 
 JanusConnection::JanusConnection(Callbacks callbacks)
     : callbacks_(std::move(callbacks)),
-      ws_(WsClient::Callbacks{
-          [this] {
-              request("create", JsonRef::object(), [this](json_t* reply) {
-                  json_t* data = json_object_get(reply, "data");
-                  int64_t id = 0;
-                  if (!data || !jsonGetInt64(data, "id", id) || id == 0) {
-                      if (callbacks_.onClosed) callbacks_.onClosed("create failed: " + errorOf(reply));
-                      return;
-                  }
-                  session_ = id;
-                  nextKeepaliveUs_ = g_get_monotonic_time() + kKeepaliveIntervalUs;
-                  if (callbacks_.onSession) callbacks_.onSession();
-              });
-          },
-          [this](std::string_view text) { onText(text); },
-          [this](const std::string& why) {
-              if (!closing_ && callbacks_.onClosed) callbacks_.onClosed(why);
-          }}) {}
+      ws_(WsClient::Callbacks{[this] {
+                                  request("create", JsonRef::object(), [this](json_t* reply) {
+                                      json_t* data = json_object_get(reply, "data");
+                                      int64_t id = 0;
+                                      if (!data || !jsonGetInt64(data, "id", id) || id == 0) {
+                                          if (callbacks_.onClosed)
+                                              callbacks_.onClosed("create failed: " + errorOf(reply));
+                                          return;
+                                      }
+                                      session_ = id;
+                                      nextKeepaliveUs_ = g_get_monotonic_time() + kKeepaliveIntervalUs;
+                                      if (callbacks_.onSession) callbacks_.onSession();
+                                  });
+                              },
+                              [this](std::string_view text) { onText(text); },
+                              [this](const std::string& why) {
+                                  if (!closing_ && callbacks_.onClosed) callbacks_.onClosed(why);
+                              }}) {}
 
 bool JanusConnection::open(const std::string& url, std::string& error) {
     WsUrl parsed;
@@ -64,8 +64,10 @@ void JanusConnection::attach(const std::string& plugin,
     request("attach", std::move(fields), [done = std::move(done)](json_t* reply) {
         int64_t id = 0;
         json_t* data = json_object_get(reply, "data");
-        if (data && jsonGetInt64(data, "id", id) && id != 0) done(id, {});
-        else done(0, "attach failed: " + errorOf(reply));
+        if (data && jsonGetInt64(data, "id", id) && id != 0)
+            done(id, {});
+        else
+            done(0, "attach failed: " + errorOf(reply));
     });
 }
 

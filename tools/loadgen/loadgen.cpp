@@ -21,7 +21,8 @@ constexpr int kExitUsage = 2;
 
 bool writeReport(const Options& options, const RunClock& clock, const std::vector<ParticipantSummary>& summaries) {
     const std::string text = reportJson(options, clock, summaries).dump() + "\n";
-    if (options.out.empty() || options.out == "-") return std::fwrite(text.data(), 1, text.size(), stdout) == text.size();
+    if (options.out.empty() || options.out == "-")
+        return std::fwrite(text.data(), 1, text.size(), stdout) == text.size();
     std::FILE* file = std::fopen(options.out.c_str(), "w");
     if (!file) return false;
     const bool ok = std::fwrite(text.data(), 1, text.size(), file) == text.size();

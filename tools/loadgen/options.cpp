@@ -12,9 +12,29 @@ namespace gochat::loadgen {
 namespace {
 
 enum OptionId {
-    kMode = 256, kUrl, kJanusWs, kSecret, kSecretFile, kIssuer, kPerms, kChannel, kParticipants, kRoomSize, kSpeakers,
-    kOthers, kVideoShare, kVideoKbps, kVideoFps, kDuration, kRamp, kConnectTimeout, kLocalIp, kOut, kUserBase,
-    kQuiet, kHelp
+    kMode = 256,
+    kUrl,
+    kJanusWs,
+    kSecret,
+    kSecretFile,
+    kIssuer,
+    kPerms,
+    kChannel,
+    kParticipants,
+    kRoomSize,
+    kSpeakers,
+    kOthers,
+    kVideoShare,
+    kVideoKbps,
+    kVideoFps,
+    kDuration,
+    kRamp,
+    kConnectTimeout,
+    kLocalIp,
+    kOut,
+    kUserBase,
+    kQuiet,
+    kHelp
 };
 
 const option kLongOptions[] = {
@@ -106,9 +126,12 @@ bool applyReal(int id, const char* value, Options& out) {
 bool applyText(int id, const char* value, Options& out) {
     switch (id) {
         case kMode:
-            if (std::string(value) == "gochat") out.mode = Mode::Gochat;
-            else if (std::string(value) == "videoroom") out.mode = Mode::VideoRoom;
-            else return false;
+            if (std::string(value) == "gochat")
+                out.mode = Mode::Gochat;
+            else if (std::string(value) == "videoroom")
+                out.mode = Mode::VideoRoom;
+            else
+                return false;
             return true;
         case kUrl: out.url = value; return true;
         case kJanusWs: out.janusWs = value; return true;
@@ -164,7 +187,8 @@ const char* usageText() {
     return "usage: loadgen [options]\n"
            "  --mode gochat|videoroom     protocol to speak (default gochat)\n"
            "  --url URL                   GoChat signal URL (default ws://127.0.0.1:3300/signal)\n"
-           "  --janus-ws URL              Janus stock WebSocket transport for videoroom (default ws://127.0.0.1:8188/)\n"
+           "  --janus-ws URL              Janus stock WebSocket transport for videoroom (default "
+           "ws://127.0.0.1:8188/)\n"
            "  --secret S | --secret-file F  HS256 secret of the plugin's auth_secret (gochat)\n"
            "  --issuer NAME --perms N     token issuer (gochat) and permission bits (default 7340032)\n"
            "  --channel ID                GoChat channel / VideoRoom room (default 1); rooms after the first\n"

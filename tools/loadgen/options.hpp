@@ -26,11 +26,11 @@ struct Options {
     AudioKind others = AudioKind::Silence;
     double videoShare = 0.0;
     VideoSettings video;
-    double duration = 10.0;   // seconds after the last join started
+    double duration = 10.0;  // seconds after the last join started
     double rampPerSecond = 50.0;
     double connectTimeout = 20.0;  // seconds for a participant to get media flowing
     std::string localIp;
-    std::string out;  // JSON summary path; "-" or empty: stdout
+    std::string out;       // JSON summary path; "-" or empty: stdout
     int64_t userBase = 0;  // 0: derived from the clock
     bool quiet = false;
     bool help = false;

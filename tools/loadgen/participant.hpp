@@ -52,7 +52,7 @@ struct ParticipantSummary {
     ParticipantSpec spec;
     bool joined = false;
     bool connected = false;
-    std::string error;  // the first thing that went wrong, empty when nothing did
+    std::string error;      // the first thing that went wrong, empty when nothing did
     int64_t openedUs = -1;  // monotonic microseconds; -1 = never
     int64_t joinedUs = -1;
     int64_t connectedUs = -1;

@@ -26,7 +26,7 @@ struct RemoteStream {
     explicit RemoteStream(bool isVideo) : video(isVideo), stats(isVideo ? kVideoClock : kOpusClock) {}
     bool video;
     RtpStreamStats stats;
-    int64_t firstUs = -1;  // arrival of the first decrypted packet
+    int64_t firstUs = -1;       // arrival of the first decrypted packet
     uint64_t voicePackets = 0;  // audio packets whose RFC 6464 V flag was set
     int lastLevel = -1;
     uint64_t keyframes = 0;  // video packets starting a VP8 key frame
@@ -36,7 +36,8 @@ class ReceiveLog {
 public:
     // Replaces the routing table (after each negotiated SDP). Streams
     // already seen keep their statistics.
-    void setRoutes(std::unordered_map<uint32_t, StreamRoute> bySsrc, std::unordered_map<std::string, StreamRoute> byMid);
+    void setRoutes(std::unordered_map<uint32_t, StreamRoute> bySsrc,
+                   std::unordered_map<std::string, StreamRoute> byMid);
     void onRtp(const uint8_t* data, size_t length, int64_t arrivalUs);
 
     using Key = std::pair<int64_t, bool>;  // remote id, video

@@ -9,7 +9,9 @@ namespace gochat::loadgen {
 namespace {
 
 double ms(int64_t us) { return static_cast<double>(us) / 1000.0; }
-double sinceOpen(const ParticipantSummary& p, int64_t us) { return us < 0 || p.openedUs < 0 ? -1 : ms(us - p.openedUs); }
+double sinceOpen(const ParticipantSummary& p, int64_t us) {
+    return us < 0 || p.openedUs < 0 ? -1 : ms(us - p.openedUs);
+}
 
 JsonRef number(double value) { return JsonRef::adopt(json_real(std::round(value * 1000.0) / 1000.0)); }
 
@@ -19,8 +21,10 @@ JsonRef streamJson(const ParticipantSummary& p, const StreamSummary& s) {
     out.setInt("packets", static_cast<int64_t>(s.packets)).setInt("expected", static_cast<int64_t>(s.expected));
     out.setInt("lost", s.lost).set("jitter_ms", number(s.jitterMs));
     out.set("first_packet_ms", number(sinceOpen(p, s.firstUs)));
-    if (s.video) out.setInt("keyframes", static_cast<int64_t>(s.keyframes));
-    else out.setInt("voice_packets", static_cast<int64_t>(s.voicePackets)).setInt("last_level", s.lastLevel);
+    if (s.video)
+        out.setInt("keyframes", static_cast<int64_t>(s.keyframes));
+    else
+        out.setInt("voice_packets", static_cast<int64_t>(s.voicePackets)).setInt("last_level", s.lastLevel);
     return out;
 }
 
@@ -143,10 +147,12 @@ void printSummary(std::FILE* out, const Options& options, const RunClock& clock,
         if (!p.error.empty()) ++errors[p.error];
     for (const auto& [error, count] : errors) std::fprintf(out, "  %d x %s\n", count, error.c_str());
     const double lossPercent = a.expected ? 100.0 * static_cast<double>(a.lost) / static_cast<double>(a.expected) : 0;
-    std::fprintf(out, "remote streams: %d, packets %llu, lost %lld (%.3f %%), jitter p50 %.2f ms, p95 %.2f ms, max %.2f ms\n",
-                 a.streams, static_cast<unsigned long long>(a.packets), static_cast<long long>(a.lost), lossPercent,
-                 percentile(a.jitterMs, 50), percentile(a.jitterMs, 95), percentile(a.jitterMs, 100));
-    std::fprintf(out, "speakers heard: %d of %d pairs; socket open to first audio: p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n",
+    std::fprintf(
+        out, "remote streams: %d, packets %llu, lost %lld (%.3f %%), jitter p50 %.2f ms, p95 %.2f ms, max %.2f ms\n",
+        a.streams, static_cast<unsigned long long>(a.packets), static_cast<long long>(a.lost), lossPercent,
+        percentile(a.jitterMs, 50), percentile(a.jitterMs, 95), percentile(a.jitterMs, 100));
+    std::fprintf(out,
+                 "speakers heard: %d of %d pairs; socket open to first audio: p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n",
                  a.heardPairs, a.speakerPairs, percentile(a.firstAudioMs, 50), percentile(a.firstAudioMs, 95),
                  percentile(a.firstAudioMs, 99));
     std::fprintf(out, "sent: %llu audio, %llu video packets\n", static_cast<unsigned long long>(a.audioSent),

@@ -16,9 +16,9 @@ namespace gochat::loadgen {
 // When things happened (monotonic microseconds) and what the process spent.
 struct RunClock {
     int64_t startUs = 0;
-    int64_t rampEndUs = 0;  // the last join started
-    int64_t endUs = 0;      // media stopped
-    double cpuSeconds = 0;  // user + system over the whole run
+    int64_t rampEndUs = 0;        // the last join started
+    int64_t endUs = 0;            // media stopped
+    double cpuSeconds = 0;        // user + system over the whole run
     double steadyCpuSeconds = 0;  // between rampEndUs and endUs
 };
 
@@ -29,14 +29,14 @@ struct Aggregate {
     int participants = 0;
     int joined = 0;
     int connected = 0;
-    int failed = 0;  // with an error
+    int failed = 0;        // with an error
     int speakerPairs = 0;  // (listener, speaker) pairs in one room that should hear each other
     int heardPairs = 0;
     std::vector<double> firstAudioMs;  // socket open -> first packet, per heard pair
     int streams = 0;
     uint64_t packets = 0;
     uint64_t expected = 0;
-    int64_t lost = 0;  // sum of the streams' positive losses
+    int64_t lost = 0;              // sum of the streams' positive losses
     std::vector<double> jitterMs;  // per stream
     uint64_t audioSent = 0;
     uint64_t videoSent = 0;

@@ -213,7 +213,7 @@ size_t buildVp8Payload(uint8_t* out, size_t length, bool keyframe, bool firstPac
     constexpr size_t kDescriptor = 4;  // X=1; I=1 with a 15-bit picture id (M=1)
     if (length < kDescriptor + 10) return 0;
     out[0] = static_cast<uint8_t>(0x80 | (firstPacketOfFrame ? 0x10 : 0));  // X, S, partition 0
-    out[1] = 0x80;                                                         // I
+    out[1] = 0x80;                                                          // I
     out[2] = static_cast<uint8_t>(0x80 | ((pictureId >> 8) & 0x7F));
     out[3] = static_cast<uint8_t>(pictureId & 0xFF);
     std::memcpy(out + kDescriptor, fillerBytes().data(), length - kDescriptor);
@@ -251,8 +251,8 @@ bool vp8PayloadIsKeyframe(const uint8_t* payload, size_t length) {
             if (at >= length) return false;
             at += (payload[at] & 0x80) ? 2 : 1;
         }
-        if (x & 0x40) ++at;           // L: TL0PICIDX
-        if (x & 0x30) ++at;           // T or K: TID/KEYIDX
+        if (x & 0x40) ++at;  // L: TL0PICIDX
+        if (x & 0x30) ++at;  // T or K: TID/KEYIDX
     }
     if (!start || partition != 0 || at + 10 > length) return false;
     const uint8_t* frame = payload + at;

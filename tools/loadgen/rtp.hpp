@@ -50,9 +50,7 @@ struct RtpView {
 bool parseRtpPacket(const uint8_t* data, size_t length, const RtpExtensionIds& ids, RtpView& out);
 
 // RFC 5761 demultiplexing of one rtcp-mux'ed packet: RTCP packet types 192-223.
-inline bool isRtcp(const uint8_t* data, size_t length) {
-    return length >= 2 && data[1] >= 192 && data[1] <= 223;
-}
+inline bool isRtcp(const uint8_t* data, size_t length) { return length >= 2 && data[1] >= 192 && data[1] <= 223; }
 // A compound RTCP packet holds a picture loss indication (PSFB FMT 1) or a
 // full intra request (PSFB FMT 4).
 bool rtcpRequestsKeyframe(const uint8_t* data, size_t length);

@@ -39,7 +39,7 @@ private:
     uint64_t lateOrDuplicate_ = 0;
     uint32_t segments_ = 0;
     uint32_t ssrc_ = 0;
-    uint32_t baseSequence_ = 0;  // extended
+    uint32_t baseSequence_ = 0;     // extended
     uint32_t highestSequence_ = 0;  // extended
     // Jitter in timestamp units, scaled by 16 (the A.8 integer form).
     int64_t jitter_ = 0;

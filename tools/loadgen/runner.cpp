@@ -47,8 +47,10 @@ Runner::Runner(const Options& options, const RunSettings& settings) : options_(o
     if (base == 0) base = 1100000000000000000LL + (g_get_real_time() / 1000 % 1000000000LL) * 1000;
     specs_ = planParticipants(options, base);
     for (const ParticipantSpec& spec : specs_) {
-        if (options.mode == Mode::Gochat) participants_.push_back(std::make_unique<GochatParticipant>(settings, spec));
-        else participants_.push_back(std::make_unique<VideoRoomParticipant>(settings, spec));
+        if (options.mode == Mode::Gochat)
+            participants_.push_back(std::make_unique<GochatParticipant>(settings, spec));
+        else
+            participants_.push_back(std::make_unique<VideoRoomParticipant>(settings, spec));
     }
 }
 

@@ -59,14 +59,22 @@ void readMediaAttribute(SdpMedia& media, std::string_view name, std::string_view
     const size_t space = value.find(' ');
     const std::string_view first = value.substr(0, space);
     const std::string_view rest = space == value.npos ? std::string_view() : value.substr(space + 1);
-    if (name == "mid") media.mid = std::string(value);
-    else if (name == "sendrecv") media.direction = Direction::SendRecv;
-    else if (name == "sendonly") media.direction = Direction::SendOnly;
-    else if (name == "recvonly") media.direction = Direction::RecvOnly;
-    else if (name == "inactive") media.direction = Direction::Inactive;
-    else if (name == "rtpmap") readRtpmap(media, value);
-    else if (name == "fmtp") codecFor(media, static_cast<int>(toLong(first))).fmtp = std::string(rest);
-    else if (name == "rtcp-fb") codecFor(media, static_cast<int>(toLong(first))).feedback.emplace_back(rest);
+    if (name == "mid")
+        media.mid = std::string(value);
+    else if (name == "sendrecv")
+        media.direction = Direction::SendRecv;
+    else if (name == "sendonly")
+        media.direction = Direction::SendOnly;
+    else if (name == "recvonly")
+        media.direction = Direction::RecvOnly;
+    else if (name == "inactive")
+        media.direction = Direction::Inactive;
+    else if (name == "rtpmap")
+        readRtpmap(media, value);
+    else if (name == "fmtp")
+        codecFor(media, static_cast<int>(toLong(first))).fmtp = std::string(rest);
+    else if (name == "rtcp-fb")
+        codecFor(media, static_cast<int>(toLong(first))).feedback.emplace_back(rest);
     else if (name == "extmap") {
         const std::string_view id = first.substr(0, first.find('/'));  // "id/direction"
         const std::string_view uri = rest.substr(0, rest.find(' '));
@@ -77,12 +85,18 @@ void readMediaAttribute(SdpMedia& media, std::string_view name, std::string_view
     } else if (name == "msid") {
         media.msidStream = std::string(first);
         media.msidTrack = std::string(rest);
-    } else if (name == "ice-ufrag") media.iceUfrag = std::string(value);
-    else if (name == "ice-pwd") media.icePwd = std::string(value);
-    else if (name == "fingerprint") media.fingerprint = std::string(value);
-    else if (name == "setup") media.setup = std::string(value);
-    else if (name == "candidate") media.candidates.push_back("candidate:" + std::string(value));
-    else if (name == "end-of-candidates") media.endOfCandidates = true;
+    } else if (name == "ice-ufrag")
+        media.iceUfrag = std::string(value);
+    else if (name == "ice-pwd")
+        media.icePwd = std::string(value);
+    else if (name == "fingerprint")
+        media.fingerprint = std::string(value);
+    else if (name == "setup")
+        media.setup = std::string(value);
+    else if (name == "candidate")
+        media.candidates.push_back("candidate:" + std::string(value));
+    else if (name == "end-of-candidates")
+        media.endOfCandidates = true;
 }
 
 void readSessionAttribute(SdpSession& session, std::string_view name, std::string_view value) {
@@ -90,10 +104,14 @@ void readSessionAttribute(SdpSession& session, std::string_view name, std::strin
         const std::vector<std::string_view> words = splitWords(value);
         if (!words.empty() && words[0] == "BUNDLE")
             for (size_t i = 1; i < words.size(); ++i) session.bundle.emplace_back(words[i]);
-    } else if (name == "ice-ufrag") session.iceUfrag = std::string(value);
-    else if (name == "ice-pwd") session.icePwd = std::string(value);
-    else if (name == "fingerprint") session.fingerprint = std::string(value);
-    else if (name == "setup") session.setup = std::string(value);
+    } else if (name == "ice-ufrag")
+        session.iceUfrag = std::string(value);
+    else if (name == "ice-pwd")
+        session.icePwd = std::string(value);
+    else if (name == "fingerprint")
+        session.fingerprint = std::string(value);
+    else if (name == "setup")
+        session.setup = std::string(value);
 }
 
 bool readMediaLine(std::string_view value, SdpMedia& media) {
@@ -155,7 +173,9 @@ const SdpCodec* SdpMedia::primaryCodec() const {
     return nullptr;
 }
 
-std::string SdpSession::ufrag() const { return !media.empty() && !media[0].iceUfrag.empty() ? media[0].iceUfrag : iceUfrag; }
+std::string SdpSession::ufrag() const {
+    return !media.empty() && !media[0].iceUfrag.empty() ? media[0].iceUfrag : iceUfrag;
+}
 std::string SdpSession::pwd() const { return !media.empty() && !media[0].icePwd.empty() ? media[0].icePwd : icePwd; }
 std::string SdpSession::fingerprintValue() const {
     return !media.empty() && !media[0].fingerprint.empty() ? media[0].fingerprint : fingerprint;
@@ -200,8 +220,10 @@ bool parseSdp(std::string_view text, SdpSession& out, std::string& error) {
             const size_t colon = value.find(':');
             const std::string_view name = value.substr(0, colon);
             const std::string_view attribute = colon == value.npos ? std::string_view() : value.substr(colon + 1);
-            if (out.media.empty()) readSessionAttribute(out, name, attribute);
-            else readMediaAttribute(out.media.back(), name, attribute);
+            if (out.media.empty())
+                readSessionAttribute(out, name, attribute);
+            else
+                readMediaAttribute(out.media.back(), name, attribute);
         }
     }
     if (!sawVersion || out.media.empty()) {

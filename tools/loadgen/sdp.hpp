@@ -64,7 +64,7 @@ struct SdpSession {
     // ICE and DTLS values of the bundle: the first m-line's, else the session's.
     std::string ufrag() const;
     std::string pwd() const;
-    std::string fingerprintValue() const;  // "sha-256 AB:CD:..."
+    std::string fingerprintValue() const;         // "sha-256 AB:CD:..."
     std::vector<std::string> candidates() const;  // of every m-line, each once
 };
 

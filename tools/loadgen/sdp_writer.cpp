@@ -1,6 +1,5 @@
 #include "tools/loadgen/sdp.hpp"
 
-
 namespace gochat::loadgen {
 
 namespace {
@@ -12,8 +11,8 @@ void appendLine(std::string& out, std::string_view text) {
 
 void writeCodecs(std::string& out, const LocalLine& line) {
     for (const SdpCodec& codec : line.codecs) {
-        std::string rtpmap = "a=rtpmap:" + std::to_string(codec.payloadType) + " " + codec.name + "/" +
-                             std::to_string(codec.clockRate);
+        std::string rtpmap =
+            "a=rtpmap:" + std::to_string(codec.payloadType) + " " + codec.name + "/" + std::to_string(codec.clockRate);
         if (codec.channels > 0) rtpmap += "/" + std::to_string(codec.channels);
         appendLine(out, rtpmap);
         for (const std::string& feedback : codec.feedback)

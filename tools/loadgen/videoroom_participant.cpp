@@ -64,16 +64,16 @@ std::vector<LocalLine> publisherOffer(const MediaSender& sender, int64_t userId)
 
 VideoRoomSetup::VideoRoomSetup(const RunSettings& settings, const std::vector<ParticipantSpec>& specs,
                                std::function<void(const std::string& error)> done)
-    : connection_(JanusConnection::Callbacks{
-          [this] {
-              connection_.attach(kVideoRoom, [this](int64_t handle, const std::string& error) {
-                  if (handle == 0) return done_(error);
-                  handle_ = handle;
-                  createNext();
-              });
-          },
-          {},
-          [this](const std::string& why) { done_("Janus connection: " + why); }}),
+    : connection_(JanusConnection::Callbacks{[this] {
+                                                 connection_.attach(kVideoRoom,
+                                                                    [this](int64_t handle, const std::string& error) {
+                                                                        if (handle == 0) return done_(error);
+                                                                        handle_ = handle;
+                                                                        createNext();
+                                                                    });
+                                             },
+                                             {},
+                                             [this](const std::string& why) { done_("Janus connection: " + why); }}),
       done_(std::move(done)) {
     std::map<int64_t, int> sizes;
     for (const ParticipantSpec& spec : specs) ++sizes[spec.channel];
@@ -114,8 +114,7 @@ void VideoRoomSetup::createNext() {
 VideoRoomParticipant::VideoRoomParticipant(const RunSettings& settings, const ParticipantSpec& spec)
     : settings_(settings),
       connection_(JanusConnection::Callbacks{
-          [this] { onSession(); },
-          [this](int64_t sender, json_t* message) { onHandleMessage(sender, message); },
+          [this] { onSession(); }, [this](int64_t sender, json_t* message) { onHandleMessage(sender, message); },
           [this](const std::string& why) {
               if (!leaving_) fail("socket closed: " + why);
           }}),
@@ -149,8 +148,10 @@ void VideoRoomParticipant::onHandleMessage(int64_t sender, json_t* message) {
     json_t* jsep = json_object_get(message, "jsep");
     if (!json_is_object(data)) return;
     if (json_object_get(data, "error")) return fail("videoroom: " + JanusConnection::errorOf(message));
-    if (sender == publisherHandle_) onPublisherEvent(data, jsep);
-    else if (sender == subscriberHandle_) onSubscriberEvent(data, jsep);
+    if (sender == publisherHandle_)
+        onPublisherEvent(data, jsep);
+    else if (sender == subscriberHandle_)
+        onSubscriberEvent(data, jsep);
 }
 
 void VideoRoomParticipant::onPublisherEvent(json_t* data, json_t* jsep) {
@@ -205,7 +206,8 @@ std::unique_ptr<PeerConnection> VideoRoomParticipant::makePeer(bool controlling,
             log_.onRtp(data, length, arrivalUs);
         };
     }
-    auto peer = std::make_unique<PeerConnection>(*settings_.identity, settings_.localIp, controlling, std::move(callbacks));
+    auto peer =
+        std::make_unique<PeerConnection>(*settings_.identity, settings_.localIp, controlling, std::move(callbacks));
     return peer;
 }
 
@@ -216,12 +218,14 @@ void VideoRoomParticipant::publish() {
     local.pwd = publisherPeer_->pwd();
     local.fingerprint = settings_.identity->fingerprint();
     local.setup = "active";  // Janus then serves DTLS (docs/benchmarks.md, Load generator)
-    const std::string offer = writeSdp(publisherOffer(sender_, summary_.spec.userId), local, sdpSessionId_, ++sdpVersion_);
+    const std::string offer =
+        writeSdp(publisherOffer(sender_, summary_.spec.userId), local, sdpSessionId_, ++sdpVersion_);
     JsonRef body = JsonRef::object();
     body.setString("request", "publish");
     connection_.message(publisherHandle_, std::move(body), jsepOf("offer", offer));
     ++summary_.offers;
-    for (const std::string& candidate : publisherPeer_->localCandidates()) connection_.trickle(publisherHandle_, candidate);
+    for (const std::string& candidate : publisherPeer_->localCandidates())
+        connection_.trickle(publisherHandle_, candidate);
     connection_.trickleDone(publisherHandle_);
 }
 
@@ -243,8 +247,10 @@ void VideoRoomParticipant::applyPublisherAnswer(const std::string& sdp) {
         binding.ids.audioLevel = media.kind == "audio" ? media.extmapId(kAudioLevelUri) : 0;
         binding.ids.mid = media.extmapId(kMidUri);
         binding.mid = media.mid;
-        if (media.kind == "audio") sender_.bindAudio(binding);
-        else if (media.kind == "video") sender_.bindVideo(binding);
+        if (media.kind == "audio")
+            sender_.bindAudio(binding);
+        else if (media.kind == "video")
+            sender_.bindVideo(binding);
     }
 }
 
@@ -350,7 +356,8 @@ void VideoRoomParticipant::tick(int64_t nowUs) {
     if (leaving_) return;
     connection_.tick(nowUs);
     if (publisherPeer_ && sender_.started()) {
-        sender_.poll(nowUs, [this](const uint8_t* packet, size_t length, bool) { publisherPeer_->sendRtp(packet, length); });
+        sender_.poll(nowUs,
+                     [this](const uint8_t* packet, size_t length, bool) { publisherPeer_->sendRtp(packet, length); });
     }
 }
 

@@ -131,8 +131,7 @@ gboolean WsClient::onReady(gint, GIOCondition condition, gpointer data) {
 
 void WsClient::handleWritable() {
     while (fd_ >= 0 && outputOffset_ < output_.size()) {
-        const ssize_t sent =
-            ::send(fd_, output_.data() + outputOffset_, output_.size() - outputOffset_, MSG_NOSIGNAL);
+        const ssize_t sent = ::send(fd_, output_.data() + outputOffset_, output_.size() - outputOffset_, MSG_NOSIGNAL);
         if (sent < 0) {
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
             finish(std::string("send: ") + std::strerror(errno), true);
