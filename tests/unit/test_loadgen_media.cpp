@@ -160,9 +160,45 @@ void receive_log_routes_by_ssrc_then_by_mid(void**) {
     assert_int_equal(fromBob.stats.packets(), 10);
     assert_int_equal(fromBob.voicePackets, 0);
     assert_int_equal(fromBob.lastLevel, 127);
+    // Audio streams never ask for key frames.
+    int asked = 0;
+    log.requestMissingKeyframes(10000000, 1000000, [&](uint32_t) { ++asked; });
+    assert_int_equal(asked, 0);
     // New routes (a re-offer) keep what was counted.
     log.setRoutes({}, {});
     assert_int_equal(log.streams().at({alice.remoteId, false}).stats.packets(), 10);
+}
+
+void a_video_stream_without_key_frame_asks_once_a_second(void**) {
+    StreamRoute camera;
+    camera.remoteId = 7;
+    camera.video = true;
+    ReceiveLog log;
+    log.setRoutes({{3000, camera}}, {});
+    uint8_t delta[64];
+    buildVp8Payload(delta, sizeof delta, false, true, 1);
+    RtpHeaderFields fields;
+    fields.payloadType = 96;
+    fields.ssrc = 3000;
+    uint8_t bytes[kMaxRtpPacket];
+    const size_t length = buildRtpPacket(bytes, fields, RtpExtensionIds{}, delta, sizeof delta);
+    log.onRtp(bytes, length, 1000000);
+    std::vector<uint32_t> asked;
+    const auto ask = [&](uint32_t ssrc) { asked.push_back(ssrc); };
+    log.requestMissingKeyframes(1500000, 1000000, ask);  // too early after the first packet
+    log.requestMissingKeyframes(2000000, 1000000, ask);
+    log.requestMissingKeyframes(2500000, 1000000, ask);  // asked half a second ago
+    log.requestMissingKeyframes(3000000, 1000000, ask);
+    assert_int_equal(asked.size(), 2);
+    assert_int_equal(asked[0], 3000);
+    uint8_t key[64];
+    buildVp8Payload(key, sizeof key, true, true, 2);
+    fields.sequence = 1;
+    const size_t keyLength = buildRtpPacket(bytes, fields, RtpExtensionIds{}, key, sizeof key);
+    log.onRtp(bytes, keyLength, 3100000);
+    log.requestMissingKeyframes(9000000, 1000000, ask);
+    assert_int_equal(asked.size(), 2);
+    assert_int_equal(log.streams().at({7, true}).keyframes, 1);
 }
 
 }  // namespace
@@ -175,6 +211,7 @@ int main() {
         cmocka_unit_test(a_stalled_loop_catches_up_a_little_then_skips),
         cmocka_unit_test(video_frames_start_with_a_key_frame_and_end_with_the_marker),
         cmocka_unit_test(receive_log_routes_by_ssrc_then_by_mid),
+        cmocka_unit_test(a_video_stream_without_key_frame_asks_once_a_second),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -115,6 +115,11 @@ void rtcp_is_told_apart_and_keyframe_requests_found(void**) {
     assert_false(rtcpRequestsKeyframe(receiverReport, sizeof receiverReport));
     assert_true(rtcpRequestsKeyframe(compound, sizeof compound));
     assert_true(rtcpRequestsKeyframe(fir, sizeof fir));
+    uint8_t pli[12];
+    assert_int_equal(buildPli(pli, 1, 2), 12);
+    assert_true(isRtcp(pli, sizeof pli) && rtcpRequestsKeyframe(pli, sizeof pli));
+    const uint8_t expected[12] = {0x81, 206, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2};
+    assert_memory_equal(pli, expected, sizeof pli);
     const uint8_t opusWithMarker[2] = {0x80, 0x80 | 111};  // 239: RTP, not RTCP
     const uint8_t vp8WithMarker[2] = {0x80, 0x80 | 96};    // 224
     assert_false(isRtcp(opusWithMarker, 2));

@@ -15,6 +15,7 @@ constexpr int kJoin = 500, kOffer = 501, kAnswer = 502, kCandidate = 503, kLeave
 constexpr int kKicked = 510, kBlocked = 511, kMoved = 512;
 constexpr int64_t kHeartbeatIntervalUs = 15 * 1000000;  // GoChat's web client beats about this often
 constexpr int64_t kTokenLifetimeSeconds = 3600;
+constexpr int64_t kKeyframeWaitUs = 1000000;  // a video stream without a key frame asks again after this
 
 std::string streamIdOf(int64_t userId) { return "loadgen-" + std::to_string(userId); }
 
@@ -245,6 +246,13 @@ void GochatParticipant::tick(int64_t nowUs) {
     if (leaving_) return;
     if (peer_ && sender_.started()) {
         sender_.poll(nowUs, [this](const uint8_t* packet, size_t length, bool) { peer_->sendRtp(packet, length); });
+    }
+    if (peer_ && nowUs >= nextKeyframeCheckUs_) {
+        nextKeyframeCheckUs_ = nowUs + kKeyframeWaitUs / 2;
+        log_.requestMissingKeyframes(nowUs, kKeyframeWaitUs, [this](uint32_t ssrc) {
+            uint8_t pli[12];
+            peer_->sendRtcp(pli, buildPli(pli, sender_.audioSsrc(), ssrc));
+        });
     }
     if (ws_.open() && nowUs >= nextHeartbeatUs_) {
         nextHeartbeatUs_ = nowUs + kHeartbeatIntervalUs;

@@ -54,6 +54,7 @@ private:
     bool leaving_ = false;
     std::vector<std::string> pendingCandidates_;  // server candidates before the first offer
     int64_t nextHeartbeatUs_ = 0;
+    int64_t nextKeyframeCheckUs_ = 0;
 };
 
 }  // namespace gochat::loadgen

@@ -42,6 +42,7 @@ void ReceiveLog::onRtp(const uint8_t* data, size_t length, int64_t arrivalUs) {
     RemoteStream& stream = entry->second;
     (void)inserted;
     if (stream.firstUs < 0) stream.firstUs = arrivalUs;
+    stream.lastSsrc = ssrc;
     stream.stats.onPacket(ssrc, view.header.sequence, view.header.timestamp, arrivalUs);
     if (found->video) {
         if (vp8PayloadIsKeyframe(view.payload, view.payloadLength)) ++stream.keyframes;

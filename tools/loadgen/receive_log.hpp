@@ -30,6 +30,8 @@ struct RemoteStream {
     uint64_t voicePackets = 0;  // audio packets whose RFC 6464 V flag was set
     int lastLevel = -1;
     uint64_t keyframes = 0;  // video packets starting a VP8 key frame
+    uint32_t lastSsrc = 0;
+    int64_t lastPliUs = -1;
 };
 
 class ReceiveLog {
@@ -43,6 +45,19 @@ public:
     using Key = std::pair<int64_t, bool>;  // remote id, video
     const std::map<Key, RemoteStream>& streams() const { return streams_; }
     uint64_t unrouted() const { return unrouted_; }
+    // Video streams still waiting for a key frame `intervalUs` after their
+    // first packet or their last request (a browser's decoder asks the same
+    // way): calls `send(ssrc)` for each stream due at `nowUs`.
+    template <typename Send>
+    void requestMissingKeyframes(int64_t nowUs, int64_t intervalUs, Send&& send) {
+        for (auto& [key, stream] : streams_) {
+            if (!stream.video || stream.keyframes > 0 || stream.lastSsrc == 0) continue;
+            const int64_t since = stream.lastPliUs >= 0 ? stream.lastPliUs : stream.firstUs;
+            if (nowUs - since < intervalUs) continue;
+            stream.lastPliUs = nowUs;
+            send(stream.lastSsrc);
+        }
+    }
 
 private:
     const StreamRoute* route(const uint8_t* data, size_t length, uint32_t ssrc) const;

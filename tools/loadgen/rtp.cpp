@@ -173,6 +173,15 @@ bool rtcpRequestsKeyframe(const uint8_t* data, size_t length) {
     return false;
 }
 
+size_t buildPli(uint8_t* out, uint32_t senderSsrc, uint32_t mediaSsrc) {
+    out[0] = 0x81;  // version 2, FMT 1
+    out[1] = 206;   // payload-specific feedback
+    put16(out + 2, 2);
+    put32(out + 4, senderSsrc);
+    put32(out + 8, mediaSsrc);
+    return 12;
+}
+
 const char* audioKindName(AudioKind kind) {
     switch (kind) {
         case AudioKind::Voice: return "voice";

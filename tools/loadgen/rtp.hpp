@@ -55,6 +55,10 @@ inline bool isRtcp(const uint8_t* data, size_t length) { return length >= 2 && d
 // full intra request (PSFB FMT 4).
 bool rtcpRequestsKeyframe(const uint8_t* data, size_t length);
 
+// Writes an RTCP picture loss indication (RFC 4585 6.3.1) from `senderSsrc`
+// about `mediaSsrc` into `out` (12 bytes); returns its length.
+size_t buildPli(uint8_t* out, uint32_t senderSsrc, uint32_t mediaSsrc);
+
 // What a participant's microphone sends (PROTOCOL.md 3.3, 3.6).
 enum class AudioKind { Voice, Noise, Silence, Dtx };
 const char* audioKindName(AudioKind kind);

@@ -10,6 +10,7 @@ constexpr char kVideoRoom[] = "janus.plugin.videoroom";
 constexpr int kErrorRoomExists = 427;  // JANUS_VIDEOROOM_ERROR_ROOM_EXISTS
 constexpr int kOpusPayloadType = 111, kVp8PayloadType = 96;
 constexpr int kAudioLevelId = 1, kMidId = 2;
+constexpr int64_t kKeyframeWaitUs = 1000000;  // a video stream without a key frame asks again after this
 
 std::string textOf(json_t* object, const char* key) {
     json_t* value = json_object_get(object, key);
@@ -355,6 +356,13 @@ void VideoRoomParticipant::answerSubscriberOffer(const std::string& sdp, json_t*
 void VideoRoomParticipant::tick(int64_t nowUs) {
     if (leaving_) return;
     connection_.tick(nowUs);
+    if (subscriberPeer_ && nowUs >= nextKeyframeCheckUs_) {
+        nextKeyframeCheckUs_ = nowUs + kKeyframeWaitUs / 2;
+        log_.requestMissingKeyframes(nowUs, kKeyframeWaitUs, [this](uint32_t ssrc) {
+            uint8_t pli[12];
+            subscriberPeer_->sendRtcp(pli, buildPli(pli, sender_.videoSsrc(), ssrc));
+        });
+    }
     if (publisherPeer_ && sender_.started()) {
         sender_.poll(nowUs,
                      [this](const uint8_t* packet, size_t length, bool) { publisherPeer_->sendRtp(packet, length); });

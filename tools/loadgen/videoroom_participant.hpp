@@ -73,6 +73,7 @@ private:
     bool subscriberAttaching_ = false;
     bool subscriptionBusy_ = false;  // a join/subscribe is waiting for its offer
     bool leaving_ = false;
+    int64_t nextKeyframeCheckUs_ = 0;
     uint64_t sdpVersion_ = 0;
     uint64_t sdpSessionId_;
 };
