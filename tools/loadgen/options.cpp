@@ -30,6 +30,7 @@ enum OptionId {
     kDuration,
     kRamp,
     kConnectTimeout,
+    kTickMs,
     kLocalIp,
     kOut,
     kUserBase,
@@ -56,6 +57,7 @@ const option kLongOptions[] = {
     {"duration", required_argument, nullptr, kDuration},
     {"ramp", required_argument, nullptr, kRamp},
     {"connect-timeout", required_argument, nullptr, kConnectTimeout},
+    {"tick-ms", required_argument, nullptr, kTickMs},
     {"local-ip", required_argument, nullptr, kLocalIp},
     {"out", required_argument, nullptr, kOut},
     {"user-base", required_argument, nullptr, kUserBase},
@@ -107,6 +109,7 @@ bool applyInteger(int id, const char* value, Options& out) {
         case kVideoKbps: out.video.bitrateKbps = static_cast<uint32_t>(number); return number > 0 && number < 100000;
         case kVideoFps: out.video.framesPerSecond = static_cast<uint32_t>(number); return number > 0 && number <= 120;
         case kUserBase: out.userBase = number; return number > 0;
+        case kTickMs: out.tickMs = static_cast<int>(number); return number >= 1 && number <= 20;
         default: return false;
     }
 }
@@ -202,6 +205,7 @@ const char* usageText() {
            "  --duration S                seconds to run after the last join started (default 10)\n"
            "  --ramp R                    joins started per second (default 50)\n"
            "  --connect-timeout S         a participant without media by then has failed (default 20)\n"
+           "  --tick-ms MS                media tick: a packet leaves up to this late (1..20, default 5)\n"
            "  --local-ip IP               the only address ICE gathers on (e.g. 198.18.0.2)\n"
            "  --out FILE                  JSON summary (default stdout)\n"
            "  --user-base ID              first user id (default from the clock)\n"

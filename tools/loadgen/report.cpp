@@ -59,6 +59,32 @@ double cpuPercentPerParticipant(double cpuSeconds, double wallSeconds, int parti
     return cpuSeconds / wallSeconds / participants * 100.0;
 }
 
+// One line per kind: how the remote streams of the run compare (packets,
+// loss, jitter), then the streams that lost packets, worst first (at most 5).
+void printStreams(std::FILE* out, const std::vector<ParticipantSummary>& participants, bool video) {
+    std::vector<double> packets, jitter;
+    std::vector<std::pair<int64_t, std::string>> lossy;
+    for (const ParticipantSummary& p : participants) {
+        for (const StreamSummary& s : p.streams) {
+            if (s.video != video) continue;
+            packets.push_back(static_cast<double>(s.packets));
+            jitter.push_back(s.jitterMs);
+            if (s.lost > 0)
+                lossy.emplace_back(s.lost, "#" + std::to_string(p.spec.index) + " from " + std::to_string(s.remoteId));
+        }
+    }
+    if (packets.empty()) return;
+    std::fprintf(out,
+                 "  %s: %zu streams; packets per stream min %.0f, p50 %.0f, max %.0f; %zu with loss; "
+                 "jitter p50 %.2f ms, p95 %.2f ms, max %.2f ms\n",
+                 video ? "video" : "audio", packets.size(), percentile(packets, 0), percentile(packets, 50),
+                 percentile(packets, 100), lossy.size(), percentile(jitter, 50), percentile(jitter, 95),
+                 percentile(jitter, 100));
+    std::sort(lossy.rbegin(), lossy.rend());
+    for (size_t i = 0; i < lossy.size() && i < 5; ++i)
+        std::fprintf(out, "    lost %lld: %s\n", static_cast<long long>(lossy[i].first), lossy[i].second.c_str());
+}
+
 }  // namespace
 
 double percentile(std::vector<double> values, double p) {
@@ -147,18 +173,21 @@ void printSummary(std::FILE* out, const Options& options, const RunClock& clock,
         if (!p.error.empty()) ++errors[p.error];
     for (const auto& [error, count] : errors) std::fprintf(out, "  %d x %s\n", count, error.c_str());
     const double lossPercent = a.expected ? 100.0 * static_cast<double>(a.lost) / static_cast<double>(a.expected) : 0;
-    std::fprintf(
-        out, "remote streams: %d, packets %llu, lost %lld (%.3f %%), jitter p50 %.2f ms, p95 %.2f ms, max %.2f ms\n",
-        a.streams, static_cast<unsigned long long>(a.packets), static_cast<long long>(a.lost), lossPercent,
-        percentile(a.jitterMs, 50), percentile(a.jitterMs, 95), percentile(a.jitterMs, 100));
+    std::fprintf(out, "remote streams: %d, packets %llu, lost %lld (%.3f %%)\n", a.streams,
+                 static_cast<unsigned long long>(a.packets), static_cast<long long>(a.lost), lossPercent);
+    printStreams(out, participants, false);
+    printStreams(out, participants, true);
     std::fprintf(out,
                  "speakers heard: %d of %d pairs; socket open to first audio: p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n",
                  a.heardPairs, a.speakerPairs, percentile(a.firstAudioMs, 50), percentile(a.firstAudioMs, 95),
                  percentile(a.firstAudioMs, 99));
     std::fprintf(out, "sent: %llu audio, %llu video packets\n", static_cast<unsigned long long>(a.audioSent),
                  static_cast<unsigned long long>(a.videoSent));
-    std::fprintf(out, "loadgen CPU: %.2f s in %.1f s; steady %.1f s: %.2f s = %.3f %% of a core per participant\n",
-                 clock.cpuSeconds, ms(clock.endUs - clock.startUs) / 1000.0, steadySeconds, clock.steadyCpuSeconds,
+    std::fprintf(out,
+                 "loadgen CPU: %.2f s in %.1f s (%.3f s per participant); steady %.1f s: %.2f s = %.3f %% of a core "
+                 "per participant\n",
+                 clock.cpuSeconds, ms(clock.endUs - clock.startUs) / 1000.0,
+                 a.participants ? clock.cpuSeconds / a.participants : 0.0, steadySeconds, clock.steadyCpuSeconds,
                  cpuPercentPerParticipant(clock.steadyCpuSeconds, steadySeconds, a.participants));
 }
 

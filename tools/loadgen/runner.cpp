@@ -13,7 +13,6 @@ namespace gochat::loadgen {
 
 namespace {
 constexpr guint kRampTickMs = 10;
-constexpr guint kMediaTickMs = 5;
 constexpr guint kLeaveGraceMs = 500;  // for the leave messages to go out before the process ends
 }  // namespace
 
@@ -63,7 +62,7 @@ std::vector<ParticipantSummary> Runner::run(RunClock& clock) {
     loop_ = g_main_loop_new(nullptr, FALSE);
     clock_.startUs = g_get_monotonic_time();
     signalWatch_ = g_unix_signal_add(SIGINT, &Runner::onSignal, this);
-    mediaTimer_ = g_timeout_add(kMediaTickMs, &Runner::onMediaTick, this);
+    mediaTimer_ = g_timeout_add(static_cast<guint>(options_.tickMs), &Runner::onMediaTick, this);
     if (options_.mode == Mode::VideoRoom) {
         // The rooms must exist before anyone joins them.
         setup_ = std::make_unique<VideoRoomSetup>(settings_, specs_, [this](const std::string& error) {

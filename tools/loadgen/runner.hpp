@@ -1,5 +1,5 @@
 // One run: the participants of the command line, joins ramped at the given
-// rate, one media tick for everyone (every 5 ms: each participant sends
+// rate, one media tick for everyone (every --tick-ms, 5 ms by default: each participant sends
 // what is due), the end after the steady phase, leaves, and the figures.
 // Everything runs on the one GLib main loop of the process.
 #pragma once
