@@ -281,6 +281,7 @@ ParticipantSummary GochatParticipant::summary() const {
     out.audioSent = sender_.audioPackets();
     out.videoSent = sender_.videoPackets();
     out.keyframesSent = sender_.keyframes();
+    out.sendsSkipped = sender_.skipped();
     out.unrouted = log_.unrouted();
     out.streams = summarizeStreams(log_);
     return out;

@@ -61,6 +61,7 @@ struct ParticipantSummary {
     uint64_t audioSent = 0;
     uint64_t videoSent = 0;
     uint64_t keyframesSent = 0;
+    uint64_t sendsSkipped = 0;  // packets not sent because the loop fell behind (media_sender.hpp)
     uint64_t unrouted = 0;
     std::vector<StreamSummary> streams;
 };

@@ -39,6 +39,7 @@ JsonRef participantJson(const ParticipantSummary& p) {
     out.setInt("offers", static_cast<int64_t>(p.offers)).setInt("answers", static_cast<int64_t>(p.answers));
     out.setInt("audio_sent", static_cast<int64_t>(p.audioSent)).setInt("video_sent", static_cast<int64_t>(p.videoSent));
     out.setInt("keyframes_sent", static_cast<int64_t>(p.keyframesSent));
+    out.setInt("sends_skipped", static_cast<int64_t>(p.sendsSkipped));
     out.setInt("unrouted_packets", static_cast<int64_t>(p.unrouted));
     JsonRef streams = JsonRef::array();
     for (const StreamSummary& s : p.streams) json_array_append_new(streams.get(), streamJson(p, s).release());
@@ -107,6 +108,7 @@ Aggregate aggregate(const std::vector<ParticipantSummary>& participants) {
         a.failed += p.error.empty() ? 0 : 1;
         a.audioSent += p.audioSent;
         a.videoSent += p.videoSent;
+        a.sendsSkipped += p.sendsSkipped;
         for (const StreamSummary& s : p.streams) {
             ++a.streams;
             a.packets += s.packets;
@@ -146,6 +148,7 @@ JsonRef reportJson(const Options& options, const RunClock& clock, const std::vec
     totals.set("jitter_ms", distribution(a.jitterMs));
     totals.setInt("audio_sent", static_cast<int64_t>(a.audioSent));
     totals.setInt("video_sent", static_cast<int64_t>(a.videoSent));
+    totals.setInt("sends_skipped", static_cast<int64_t>(a.sendsSkipped));
     JsonRef cpu = JsonRef::object();
     cpu.set("total_s", number(clock.cpuSeconds)).set("wall_s", number(ms(clock.endUs - clock.startUs) / 1000.0));
     cpu.set("steady_s", number(clock.steadyCpuSeconds)).set("steady_wall_s", number(steadySeconds));
@@ -181,8 +184,9 @@ void printSummary(std::FILE* out, const Options& options, const RunClock& clock,
                  "speakers heard: %d of %d pairs; socket open to first audio: p50 %.0f ms, p95 %.0f ms, p99 %.0f ms\n",
                  a.heardPairs, a.speakerPairs, percentile(a.firstAudioMs, 50), percentile(a.firstAudioMs, 95),
                  percentile(a.firstAudioMs, 99));
-    std::fprintf(out, "sent: %llu audio, %llu video packets\n", static_cast<unsigned long long>(a.audioSent),
-                 static_cast<unsigned long long>(a.videoSent));
+    std::fprintf(out, "sent: %llu audio, %llu video packets; %llu skipped (the loop fell behind)\n",
+                 static_cast<unsigned long long>(a.audioSent), static_cast<unsigned long long>(a.videoSent),
+                 static_cast<unsigned long long>(a.sendsSkipped));
     std::fprintf(out,
                  "loadgen CPU: %.2f s in %.1f s (%.3f s per participant); steady %.1f s: %.2f s = %.3f %% of a core "
                  "per participant\n",

@@ -40,6 +40,7 @@ struct Aggregate {
     std::vector<double> jitterMs;  // per stream
     uint64_t audioSent = 0;
     uint64_t videoSent = 0;
+    uint64_t sendsSkipped = 0;
 };
 Aggregate aggregate(const std::vector<ParticipantSummary>& participants);
 

@@ -386,6 +386,7 @@ ParticipantSummary VideoRoomParticipant::summary() const {
     out.audioSent = sender_.audioPackets();
     out.videoSent = sender_.videoPackets();
     out.keyframesSent = sender_.keyframes();
+    out.sendsSkipped = sender_.skipped();
     out.unrouted = log_.unrouted();
     out.streams = summarizeStreams(log_);
     return out;
