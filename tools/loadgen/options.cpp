@@ -29,7 +29,6 @@ enum OptionId {
     kVideoFps,
     kDuration,
     kRamp,
-    kConnectTimeout,
     kTickMs,
     kLocalIp,
     kOut,
@@ -56,7 +55,6 @@ const option kLongOptions[] = {
     {"video-fps", required_argument, nullptr, kVideoFps},
     {"duration", required_argument, nullptr, kDuration},
     {"ramp", required_argument, nullptr, kRamp},
-    {"connect-timeout", required_argument, nullptr, kConnectTimeout},
     {"tick-ms", required_argument, nullptr, kTickMs},
     {"local-ip", required_argument, nullptr, kLocalIp},
     {"out", required_argument, nullptr, kOut},
@@ -121,7 +119,6 @@ bool applyReal(int id, const char* value, Options& out) {
         case kVideoShare: out.videoShare = number; return number >= 0 && number <= 1;
         case kDuration: out.duration = number; return number >= 0;
         case kRamp: out.rampPerSecond = number; return number > 0;
-        case kConnectTimeout: out.connectTimeout = number; return number > 0;
         default: return false;
     }
 }
@@ -204,7 +201,6 @@ const char* usageText() {
            "  --video-kbps K --video-fps F  video bitrate and frame rate (default 300, 15)\n"
            "  --duration S                seconds to run after the last join started (default 10)\n"
            "  --ramp R                    joins started per second (default 50)\n"
-           "  --connect-timeout S         a participant without media by then has failed (default 20)\n"
            "  --tick-ms MS                media tick: a packet leaves up to this late (1..20, default 5)\n"
            "  --local-ip IP               the only address ICE gathers on (e.g. 198.18.0.2)\n"
            "  --out FILE                  JSON summary (default stdout)\n"

@@ -28,8 +28,7 @@ struct Options {
     VideoSettings video;
     double duration = 10.0;  // seconds after the last join started
     double rampPerSecond = 50.0;
-    double connectTimeout = 20.0;  // seconds for a participant to get media flowing
-    int tickMs = 5;                // the media tick: packets leave on the first tick at or after their time
+    int tickMs = 5;  // the media tick: packets leave on the first tick at or after their time
     std::string localIp;
     std::string out;       // JSON summary path; "-" or empty: stdout
     int64_t userBase = 0;  // 0: derived from the clock

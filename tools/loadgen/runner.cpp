@@ -76,7 +76,15 @@ std::vector<ParticipantSummary> Runner::run(RunClock& clock) {
     g_main_loop_run(loop_);
     if (signalWatch_) g_source_remove(signalWatch_);
     std::vector<ParticipantSummary> summaries;
-    for (const auto& participant : participants_) summaries.push_back(participant->summary());
+    for (const auto& participant : participants_) {
+        summaries.push_back(participant->summary());
+        ParticipantSummary& last = summaries.back();
+        // A participant that got nowhere by the end says so, even when nothing reported an error.
+        if (last.error.empty() && !last.joined)
+            last.error = last.openedUs < 0 ? "never started" : "never joined";
+        else if (last.error.empty() && !last.connected)
+            last.error = "media never came up";
+    }
     clock = clock_;
     clock.cpuSeconds = processCpuSeconds();
     return summaries;
