@@ -115,11 +115,14 @@ void rtcp_is_told_apart_and_keyframe_requests_found(void**) {
     assert_false(rtcpRequestsKeyframe(receiverReport, sizeof receiverReport));
     assert_true(rtcpRequestsKeyframe(compound, sizeof compound));
     assert_true(rtcpRequestsKeyframe(fir, sizeof fir));
-    uint8_t pli[12];
-    assert_int_equal(buildPli(pli, 1, 2), 12);
-    assert_true(isRtcp(pli, sizeof pli) && rtcpRequestsKeyframe(pli, sizeof pli));
-    const uint8_t expected[12] = {0x81, 206, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2};
-    assert_memory_equal(pli, expected, sizeof pli);
+    uint8_t request[44];
+    assert_int_equal(buildKeyframeRequest(request, 1, 2), 44);
+    assert_true(isRtcp(request, sizeof request) && rtcpRequestsKeyframe(request, sizeof request));
+    // A receiver report whose first block names the stream (Janus finds the line by it), then the PLI.
+    const uint8_t reportHead[12] = {0x81, 201, 0, 7, 0, 0, 0, 1, 0, 0, 0, 2};
+    const uint8_t pli[12] = {0x81, 206, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2};
+    assert_memory_equal(request, reportHead, sizeof reportHead);
+    assert_memory_equal(request + 32, pli, sizeof pli);
     const uint8_t opusWithMarker[2] = {0x80, 0x80 | 111};  // 239: RTP, not RTCP
     const uint8_t vp8WithMarker[2] = {0x80, 0x80 | 96};    // 224
     assert_false(isRtcp(opusWithMarker, 2));

@@ -250,8 +250,8 @@ void GochatParticipant::tick(int64_t nowUs) {
     if (peer_ && nowUs >= nextKeyframeCheckUs_) {
         nextKeyframeCheckUs_ = nowUs + kKeyframeWaitUs / 2;
         log_.requestMissingKeyframes(nowUs, kKeyframeWaitUs, [this](uint32_t ssrc) {
-            uint8_t pli[12];
-            peer_->sendRtcp(pli, buildPli(pli, sender_.audioSsrc(), ssrc));
+            uint8_t request[44];
+            peer_->sendRtcp(request, buildKeyframeRequest(request, receiverSsrc_, ssrc));
         });
     }
     if (ws_.open() && nowUs >= nextHeartbeatUs_) {

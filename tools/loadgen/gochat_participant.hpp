@@ -55,6 +55,8 @@ private:
     std::vector<std::string> pendingCandidates_;  // server candidates before the first offer
     int64_t nextHeartbeatUs_ = 0;
     int64_t nextKeyframeCheckUs_ = 0;
+    // The sender SSRC of this side's RTCP as a receiver; never used for RTP (rtp.hpp: buildKeyframeRequest).
+    uint32_t receiverSsrc_ = g_random_int() | 1u;
 };
 
 }  // namespace gochat::loadgen

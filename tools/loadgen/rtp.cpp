@@ -173,13 +173,20 @@ bool rtcpRequestsKeyframe(const uint8_t* data, size_t length) {
     return false;
 }
 
-size_t buildPli(uint8_t* out, uint32_t senderSsrc, uint32_t mediaSsrc) {
-    out[0] = 0x81;  // version 2, FMT 1
-    out[1] = 206;   // payload-specific feedback
-    put16(out + 2, 2);
+size_t buildKeyframeRequest(uint8_t* out, uint32_t senderSsrc, uint32_t mediaSsrc) {
+    out[0] = 0x81;  // version 2, one report block
+    out[1] = 201;   // receiver report
+    put16(out + 2, 7);
     put32(out + 4, senderSsrc);
+    std::memset(out + 8, 0, 24);  // the block: nothing lost, no timing
     put32(out + 8, mediaSsrc);
-    return 12;
+    uint8_t* pli = out + 32;
+    pli[0] = 0x81;  // version 2, FMT 1
+    pli[1] = 206;   // payload-specific feedback
+    put16(pli + 2, 2);
+    put32(pli + 4, senderSsrc);
+    put32(pli + 8, mediaSsrc);
+    return 44;
 }
 
 const char* audioKindName(AudioKind kind) {

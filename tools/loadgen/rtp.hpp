@@ -55,9 +55,13 @@ inline bool isRtcp(const uint8_t* data, size_t length) { return length >= 2 && d
 // full intra request (PSFB FMT 4).
 bool rtcpRequestsKeyframe(const uint8_t* data, size_t length);
 
-// Writes an RTCP picture loss indication (RFC 4585 6.3.1) from `senderSsrc`
-// about `mediaSsrc` into `out` (12 bytes); returns its length.
-size_t buildPli(uint8_t* out, uint32_t senderSsrc, uint32_t mediaSsrc);
+// Writes a compound RTCP keyframe request from `senderSsrc` about
+// `mediaSsrc` into `out` (44 bytes): a receiver report with one block about
+// `mediaSsrc`, then a picture loss indication (RFC 4585 6.3.1), as browsers
+// send it. Janus 1.1.2 finds the line of incoming RTCP by the sender SSRC,
+// else by the first report block (a lone PLI matches no line), so
+// `senderSsrc` must be one this side never sends RTP with. Returns the length.
+size_t buildKeyframeRequest(uint8_t* out, uint32_t senderSsrc, uint32_t mediaSsrc);
 
 // What a participant's microphone sends (PROTOCOL.md 3.3, 3.6).
 enum class AudioKind { Voice, Noise, Silence, Dtx };

@@ -359,8 +359,8 @@ void VideoRoomParticipant::tick(int64_t nowUs) {
     if (subscriberPeer_ && nowUs >= nextKeyframeCheckUs_) {
         nextKeyframeCheckUs_ = nowUs + kKeyframeWaitUs / 2;
         log_.requestMissingKeyframes(nowUs, kKeyframeWaitUs, [this](uint32_t ssrc) {
-            uint8_t pli[12];
-            subscriberPeer_->sendRtcp(pli, buildPli(pli, sender_.videoSsrc(), ssrc));
+            uint8_t request[44];
+            subscriberPeer_->sendRtcp(request, buildKeyframeRequest(request, receiverSsrc_, ssrc));
         });
     }
     if (publisherPeer_ && sender_.started()) {

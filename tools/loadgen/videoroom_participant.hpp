@@ -74,6 +74,8 @@ private:
     bool subscriptionBusy_ = false;  // a join/subscribe is waiting for its offer
     bool leaving_ = false;
     int64_t nextKeyframeCheckUs_ = 0;
+    // The sender SSRC of this side's RTCP as a receiver; never used for RTP (rtp.hpp: buildKeyframeRequest).
+    uint32_t receiverSsrc_ = g_random_int() | 1u;
     uint64_t sdpVersion_ = 0;
     uint64_t sdpSessionId_;
 };
