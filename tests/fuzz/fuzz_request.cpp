@@ -90,6 +90,8 @@ Effects dispatch(RoomRegistry& rooms, SessionId id, const json_t* body, const Re
             [&](const request::Offer& r) { return rooms.clientOffer(id, offeredLinesOf(r.sdp), r.sdp, now); },
             [&](const request::Answer& r) { return rooms.answer(id, answeredLinesOf(r.sdp), now); },
             [&](const request::SpeakingReport& r) { return rooms.setSpeaking(id, r.speaking); },
+            // The admin token is the adapter's; the room's part is closeChannel.
+            [&](const request::CloseChannel& r) { return r.channel ? rooms.closeChannel(r.channel, now) : Effects{}; },
             // The rest goes through the adapter's own overloads.
             [&](const auto& r) { return applyToRegistry(rooms, id, r, now); },
         },

@@ -14,6 +14,8 @@
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 #include "plugins/gochat-sfu/janus/session_table.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"
+#include "plugins/gochat-sfu/metrics/room_counters.hpp"
+#include "plugins/gochat-sfu/metrics/webhook_counters.hpp"
 
 #include <atomic>
 #include <memory>
@@ -50,6 +52,12 @@ private:
     Effects handleAnswer(SessionId session, const std::string& sdp, Millis now);
     Effects handleClientOffer(SessionId session, const std::string& sdp, Millis now);
     Effects handleSpeakingReport(MediaSession& session, bool speaking);
+    Effects handleCloseChannel(SessionId session, const request::CloseChannel& close, Millis now);
+    // The `metrics` request, answered at once on the calling Janus thread
+    // (docs/plugin-api.md, Operator requests): the event data with the text.
+    JsonRef metricsAnswer();
+    // The webhook client's counters; zeros while no webhook client runs.
+    WebhookCounters webhookCounters();
     void stopQuietSpeakers(Millis now);
     void enqueueDeparture(std::shared_ptr<MediaSession> session);
 
@@ -62,6 +70,7 @@ private:
     std::unique_ptr<JanusMediaPort> mediaPort_;
     std::unique_ptr<MediaPlane> media_;
     std::unique_ptr<EffectRunner> effects_;
+    RoomCounters roomCounters_;  // an observer of effects_; read by metrics scrapes
     std::atomic<bool> running_{false};
 };
 
