@@ -223,7 +223,8 @@ void transport_metrics_have_their_own_names(void**) {
     counters.answered("/admin/channel/close", 204);
     counters.answered("/admin/channel/close", 204);
     const std::string text = renderTransportMetrics(counters, 2);
-    assert_true(contains(text, "# TYPE gochat_sfu_transport_connections gauge\ngochat_sfu_transport_connections 2\n"));
+    assert_true(contains(
+        text, "# TYPE gochat_sfu_transport_open_connections gauge\ngochat_sfu_transport_open_connections 2\n"));
     assert_true(contains(text, "gochat_sfu_transport_connections_total 3\n"));
     assert_true(contains(text, "gochat_sfu_transport_frames_received_total 10\n"));
     assert_true(contains(text, "gochat_sfu_transport_frames_sent_total 12\n"));

@@ -18,8 +18,8 @@ const char* frameRefusalLabel(FrameRefusal reason) {
 
 std::string renderTransportMetrics(const TransportCounters& counters, uint64_t openConnections) {
     prometheus::TextWriter out;
-    out.family("gochat_sfu_transport_connections", "WebSocket connections open now.", MetricType::Gauge)
-        .sample("gochat_sfu_transport_connections", openConnections);
+    out.family("gochat_sfu_transport_open_connections", "WebSocket connections open now.", MetricType::Gauge)
+        .sample("gochat_sfu_transport_open_connections", openConnections);
     out.family("gochat_sfu_transport_connections_total", "WebSocket connections accepted.", MetricType::Counter)
         .sample("gochat_sfu_transport_connections_total", counters.connectionsAccepted);
     out.family("gochat_sfu_transport_frames_received_total", "Complete messages received from clients.",
