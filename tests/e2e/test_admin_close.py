@@ -196,3 +196,18 @@ def test_admin_token_is_refused_on_join(admin_janus):
             assert not c.offers and not d.offers
             assert not [m for m in c.rtc_messages(T_JOIN) if m["d"].get("ok")]
     run(scenario(), timeout=30)
+
+
+def test_without_the_plugin_both_endpoints_answer_503(janus_factory):
+    """The transport attaches each HTTP request to a plugin that is not
+    loaded: Janus refuses the attach (460), the answer is 503, and the
+    request's Janus session is destroyed."""
+    janus_factory(**ADMIN_CFG, gochat_ws_settings=(("plugin", "janus.plugin.not.there"),))
+
+    async def scenario():
+        closed = await http.aclose_channel(snowflake(), tokens.mint_admin(0))
+        assert closed.status == 503 and closed.json() == {"error": "sfu unavailable"}, closed
+        scraped = await http.ametrics()
+        assert scraped.status == 503 and scraped.json() == {"error": "sfu unavailable"}, scraped
+        await janus_sessions_settle(0)
+    run(scenario(), timeout=30)

@@ -102,6 +102,9 @@ def test_every_contract_name_is_served_with_its_type(gochat_janus):
         # Plain GET only.
         wrong = await asyncio.to_thread(http.request, "POST", http.METRICS_PATH, b"", {})
         assert wrong.status == 405, wrong
+        # A scraper keeps its connection: every answer leaves it open for the next.
+        statuses = await asyncio.to_thread(http.keep_alive, [("GET", http.METRICS_PATH)] * 3)
+        assert statuses == [200, 200, 200], statuses
     run(scenario(), timeout=30)
 
 

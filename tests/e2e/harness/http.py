@@ -46,6 +46,24 @@ def request(method: str, path: str, body: Optional[bytes] = None, headers: Optio
         conn.close()
 
 
+def keep_alive(requests, port: int = GOCHAT_WS_PORT, timeout: float = 10.0):
+    """Several (method, path) requests on ONE connection (HTTP/1.1
+    keep-alive); returns their statuses."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    statuses = []
+    try:
+        for method, path in requests:
+            conn.request(method, path)
+            resp = conn.getresponse()
+            resp.read()
+            statuses.append(resp.status)
+            if resp.will_close:
+                break
+    finally:
+        conn.close()
+    return statuses
+
+
 def close_channel(channel_id=None, token: Optional[str] = None, *, raw_body: Optional[bytes] = None,
                   authorization: Optional[str] = None, port: int = GOCHAT_WS_PORT) -> HttpAnswer:
     """POST /admin/channel/close as GoChat's API sends it: `Authorization:
