@@ -121,15 +121,17 @@ void replies_use_each_requests_envelope_t(void**) {
 // decoder never refuses a close_channel: missing or mistyped fields read as
 // empty and 0.
 void close_channel_decodes_whatever_fields_it_has(void**) {
-    const auto* full = requestOf<request::CloseChannel>(
-        decode(R"({"request":"close_channel","token":"Bearer t","channel_id":1234567890123456789})"));
+    const DecodedRequest decoded =
+        decode(R"({"request":"close_channel","token":"Bearer t","channel_id":1234567890123456789})");
+    const auto* full = requestOf<request::CloseChannel>(decoded);
     assert_non_null(full);
     assert_string_equal(full->token.c_str(), "Bearer t");
     assert_true(full->channel == 1234567890123456789);
     for (const char* body :
          {R"({"request":"close_channel"})", R"({"request":"close_channel","token":5,"channel_id":"9"})",
           R"({"request":"close_channel","channel_id":9.5,"token":null})"}) {
-        const auto* partial = requestOf<request::CloseChannel>(decode(body));
+        const DecodedRequest partialDecoded = decode(body);
+        const auto* partial = requestOf<request::CloseChannel>(partialDecoded);
         assert_non_null(partial);
         assert_true(partial->token.empty());
         assert_true(partial->channel == 0);
