@@ -113,7 +113,11 @@ int HttpEndpoints::onRequest(struct lws* wsi, SocketSlot* slot, const char* uri)
     if (route == HttpRoute::StaticFile) return serveStaticFile(wsi, uri);
     if (route == HttpRoute::MethodNotAllowed) {
         counters_.answered(path, 405);
-        return refuseAtOnce(wsi, jsonError(405, "method not allowed"));
+        // Closed after: a body sent to a HEAD would otherwise be read as the
+        // next answer on the connection.
+        HttpResponse refusal = jsonError(405, "method not allowed");
+        refusal.closeConnection = true;
+        return refuseAtOnce(wsi, refusal);
     }
     if (!slot) return -1;
     auto call = std::make_shared<HttpCall>(nextCallId_++, route, wsi);
