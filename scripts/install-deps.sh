@@ -15,6 +15,7 @@ RUN_PACKAGES=(
   build-essential autoconf automake libtool pkg-config
   janus janus-dev
   libglib2.0-dev libjansson-dev libjwt-dev libwebsockets-dev libcmocka-dev libssl-dev
+  libcurl4-openssl-dev   # the webhook calls to GoChat (plugins/gochat-sfu/platform/curl_poster.cpp)
   openssl   # scripts/run.sh makes the auth secret and, with GOCHAT_TLS=1, a certificate
 )
 # Testing: real WebRTC clients, a browser and its driver, the fuzzers.

@@ -25,10 +25,12 @@ from websockets.frames import OP_BINARY, OP_TEXT
 
 from harness import gaps, tokens
 from harness.admin import JanusAdmin, fd_count
+from harness.calls import vanish
 from harness.clients import (GOCHAT_URL, OP_HEARTBEAT, OP_RTC, T_ANSWER, T_JOIN, T_LEAVE,
                              T_OFFER, GoChatClient, stream_of)
 from harness.ids import snowflake, users
 from harness.scenario import Clients, run
+from harness.waiting import poll_until
 
 MEMBER = tokens.PERMS_MEMBER
 MODERATOR = tokens.PERM_MUTE_MEMBERS | tokens.PERM_DEAFEN_MEMBERS | tokens.PERM_MOVE_MEMBERS
@@ -71,23 +73,6 @@ async def off_loop(coro_fn, *args, timeout: float = 60.0):
     def runner():
         return asyncio.run(asyncio.wait_for(coro_fn(*args), timeout))
     return await asyncio.to_thread(runner)
-
-
-async def poll_until(check, timeout: float, what: str, interval: float = 0.1):
-    """Re-evaluate `check()` (sync or async) until truthy; a /proc figure or
-    an admin API answer changes without an event to wait on, so this polls
-    (bounded)."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        last = check()
-        if asyncio.iscoroutine(last):
-            last = await last
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        await asyncio.sleep(interval)
 
 
 def rtc_replies(c: GoChatClient, since: int, t=None, d=None):
@@ -581,22 +566,6 @@ async def _throwaway_offer() -> str:
     await pc.close()
     tone.stop()
     return sdp
-
-
-async def vanish(c: GoChatClient):
-    """Gone without a word: the TCP connection is dropped and the ICE
-    sockets closed, no WebSocket close, no DTLS close_notify."""
-    c.ws.transport.abort()
-    if c.peer is not None:
-        for t in c.peer.pc.getTransceivers():
-            dtls = t.receiver.transport
-            ice = getattr(dtls, "transport", None) if dtls is not None else None
-            conn = getattr(ice, "_connection", None)
-            if conn is not None:
-                try:
-                    await conn.close()
-                except Exception:
-                    pass
 
 
 def test_clients_that_never_answer_vanish_mid_ice_or_flood_offers_do_not_affect_a_call(abuse_janus):

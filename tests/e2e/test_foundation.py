@@ -12,34 +12,14 @@ import time
 import pytest
 
 from harness import tokens
+from harness.calls import enter_call, offered_streams, remote_lines
 from harness.clients import OP_RTC, T_JOIN, GoChatClient, stream_of
 from harness.ids import snowflake, users
 from harness.rtc import parse_sdp, sdp_origin_version
 from harness.scenario import Clients, run
 
 CONNECT_ONLY = tokens.PERM_CONNECT
-MEMBER = tokens.PERMS_MEMBER
 HEAR_TIMEOUT = 20.0
-
-
-async def enter_call(c: GoChatClient, channel: int, perms: int = MEMBER):
-    """Join, answer the first offer, wait for ICE+DTLS."""
-    ack = await c.join(channel, tokens.mint(c.user_id, channel, perms))
-    assert ack == {"ok": True}, f"{c.name} join refused: {ack}"
-    await c.wait_offers(1)
-    await c.wait_connected()
-
-
-def remote_lines(offer_sdp: str):
-    """m-lines that carry someone's track: sendonly with an msid."""
-    return [m for m in parse_sdp(offer_sdp)
-            if m.direction in ("sendonly", "sendrecv") and m.msid_stream]
-
-
-def streams_offered(c: GoChatClient, kind: str = "audio"):
-    if not c.offers:
-        return set()
-    return {m.msid_stream for m in remote_lines(c.offers[-1]) if m.kind == kind}
 
 
 async def wait_all(*aws):
@@ -59,10 +39,10 @@ def test_two_users_hear_each_others_tone_on_their_user_stream(gochat_janus):
             await wait_all(enter_call(a, channel), enter_call(b, channel))
             await wait_all(b.wait_hearing(ua, 440, HEAR_TIMEOUT), a.wait_hearing(ub, 660, HEAR_TIMEOUT))
             # nobody receives their own voice, and streams are named by user id
-            assert stream_of(ua) not in streams_offered(a)
-            assert stream_of(ub) not in streams_offered(b)
-            assert streams_offered(a) == {stream_of(ub)}
-            assert streams_offered(b) == {stream_of(ua)}
+            assert stream_of(ua) not in offered_streams(a, "audio")
+            assert stream_of(ub) not in offered_streams(b, "audio")
+            assert offered_streams(a, "audio") == {stream_of(ub)}
+            assert offered_streams(b, "audio") == {stream_of(ua)}
     run(scenario())
 
 
@@ -92,7 +72,7 @@ def test_late_joiner_hears_both_and_leaver_disappears_for_everyone(gochat_janus)
             async def reoffered_without_a(x):
                 await x.changes.wait_until(
                     lambda: len(x.answers) > marks[x] and len(x.answers) == len(x.offers)
-                    and stream_of(ua) not in {m.msid_stream for m in remote_lines(x.offers[-1])},
+                    and stream_of(ua) not in offered_streams(x),
                     10, f"{x.name}: answered re-offer without {stream_of(ua)}", describe=x.describe)
                 await x.wait_not_hearing(ua, 10)
             await wait_all(reoffered_without_a(b), reoffered_without_a(c))
@@ -125,7 +105,7 @@ def test_leave_followed_at_once_by_a_close_is_still_a_clean_leave(gochat_janus):
             assert (code, reason) == (1000, "leave"), f"closed with {code} {reason!r}"
             await b.changes.wait_until(
                 lambda: len(b.answers) > mark and len(b.answers) == len(b.offers)
-                and stream_of(ua) not in {m.msid_stream for m in remote_lines(b.offers[-1])},
+                and stream_of(ua) not in offered_streams(b),
                 10, "B: answered re-offer without A", describe=b.describe)
             await b.wait_not_hearing(ua, 10)
             log = gochat_janus.log_since(log_offset)
@@ -158,7 +138,7 @@ def test_user_without_speak_is_heard_by_nobody_but_hears_everyone(gochat_janus):
             # everyone has been in the call for a while: the listener never
             # appears as a track and no 550 Hz reaches anyone
             for x in (a, b):
-                assert stream_of(ul) not in streams_offered(x), f"{x.name} was offered the listener's audio"
+                assert stream_of(ul) not in offered_streams(x, "audio"), f"{x.name} was offered the listener's audio"
                 heard = x.heard_streams(seconds=1.0)
                 assert stream_of(ul) not in heard, heard
                 assert all(f is None or abs(f - 550) > 20 for f in heard.values()), heard
@@ -273,7 +253,7 @@ def test_late_joiners_first_offer_holds_only_its_own_lines(gochat_janus):
             a = await cl.gochat(ua, tone=440, camera=True)
             b = await cl.gochat(ub, tone=660)
             await wait_all(enter_call(a, channel), enter_call(b, channel))
-            await b.changes.wait_until(lambda: stream_of(ua) in streams_offered(b, "video"),
+            await b.changes.wait_until(lambda: stream_of(ua) in offered_streams(b, "video"),
                                        HEAR_TIMEOUT, "B offered A's camera", describe=b.describe)
             await b.wait_hearing(ua, 440, HEAR_TIMEOUT)
 

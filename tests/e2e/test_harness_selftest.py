@@ -2,14 +2,18 @@
 
 Proves, inside the test namespace, that ICE and DTLS connect between aiortc
 and Janus, that a tone sent by a client comes back and is recognised by the
-frequency detector, and that the aiortc patches route media of a recycled
-m-line (new SSRC, shared payload type) to the right line. When this fails,
-the environment is broken, not the product."""
+frequency detector, that the aiortc patches route media of a recycled
+m-line (new SSRC, shared payload type) to the right line, and that a
+silence check refuses to pass on a line that could not carry sound. When
+this fails, the environment is broken, not the product."""
 
 import random
 
+import pytest
+
 from harness import netns
-from harness.rtc import parse_sdp
+from harness.clients import GoChatClient
+from harness.rtc import RtcPeer, SilenceProvesNothing, parse_sdp
 from harness.scenario import Clients, run
 
 
@@ -122,3 +126,57 @@ def test_videoroom_server_offers_with_recycled_line(stock_janus):
                 20, "880 Hz on the recycled line, 660 Hz still on the second",
                 describe=peer.describe_audio)
     run(scenario(), timeout=90)
+
+
+def test_silence_on_a_line_that_never_carried_sound_raises(stock_janus):
+    """Silence is what a mute looks like, and also what a line that does not
+    exist looks like. `silent()` must refuse the second: a stream no offer
+    ever carried, a line that was answered and connected but never got a
+    frame, and a line that played but whose connection is gone all raise
+    SilenceProvesNothing; a line that plays is measured (not silent)."""
+    async def scenario():
+        # nothing offered yet: no line, no PeerConnection
+        bare = RtcPeer("bare")
+        try:
+            with pytest.raises(SilenceProvesNothing, match="never offered"):
+                bare.silent("user-1")
+            with pytest.raises(SilenceProvesNothing, match="never offered"):
+                bare.silent("0", by_mid=True)
+        finally:
+            await bare.close()
+        with pytest.raises(SilenceProvesNothing, match="no PeerConnection"):
+            await GoChatClient(1234567890123456789).wait_not_hearing(42, 1)
+
+        async with Clients() as clients:
+            c = await clients.janus("echo-silence")
+            await c.attach("janus.plugin.echotest")
+            peer = c.new_peer()
+            from harness.rtc import ToneTrack
+            # a second audio line that receives only: the echo test has
+            # nothing to send back on it, so it never gets a frame
+            peer.pc.addTransceiver("audio", direction="recvonly")
+            offer = await peer.create_offer(audio_track=ToneTrack(523.0))
+            reply = await c.message({"audio": True, "video": False},
+                                    jsep={"type": "offer", "sdp": offer}, want_jsep=True)
+            await peer.apply_answer(reply["jsep"]["sdp"])
+            await c.changes.wait_until(lambda: peer.connection_state == "connected", 15,
+                                       "ICE+DTLS connected")
+            mute_mid, tone_mid = peer.local_lines[0].mid, peer.local_lines[1].mid
+            await c.changes.wait_until(lambda: peer.hears(tone_mid, 523.0, by_mid=True), 15,
+                                       "523 Hz echoed back", describe=peer.describe_audio)
+
+            # connected, and the other line plays: still no proof for these
+            with pytest.raises(SilenceProvesNothing, match="never offered"):
+                peer.silent("user-404")
+            with pytest.raises(SilenceProvesNothing, match="never offered"):
+                peer.silent("no-such-mid", by_mid=True)
+            with pytest.raises(SilenceProvesNothing, match="never received an audio frame"):
+                peer.silent(mute_mid, by_mid=True)
+            # the line that plays is measured, and is not silent
+            assert peer.silent(tone_mid, by_mid=True) is False
+
+            # heard before, but the connection is gone
+            await peer.close()
+            with pytest.raises(SilenceProvesNothing, match="not connected"):
+                peer.silent(tone_mid, by_mid=True)
+    run(scenario(), timeout=60)

@@ -10,6 +10,7 @@ SFU's forwarded-packet counters match what the listener's aiortc receivers
 counted on the speaker's lines. metrics_enabled = false answers 404."""
 
 import asyncio
+import time
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -18,6 +19,8 @@ from harness import http, tokens
 from harness.clients import GoChatClient, stream_of
 from harness.ids import snowflake, users
 from harness.scenario import Clients, run
+from harness.waiting import poll_until
+from harness.webhook_service import WebhookService, webhook_settings
 
 HEAR_TIMEOUT = 20.0
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -194,3 +197,46 @@ def test_metrics_disabled_is_not_found(janus_factory):
         refused = await http.aclose_channel(snowflake())
         assert refused.status == 401, refused
     run(scenario(), timeout=30)
+
+
+def test_webhook_counters_are_the_webhook_clients(janus_factory, janus_pool):
+    """With GoChat's webhook service configured (here its stand-in,
+    harness/webhook_service.py), the webhook families carry the client's
+    figures: heartbeats, a join, and the leave an admin close causes."""
+    janus_pool.stop_current()  # no other Janus calls port 3200 meanwhile
+    service = WebhookService().start()
+    try:
+        settings = webhook_settings("sfu-e2e-metrics")
+        service.token = dict(settings)["token"]
+        janus_factory(sfu_webhook=settings)
+        channel = snowflake()
+
+        def calls(metrics, path):
+            return metrics.value("gochat_sfu_webhook_calls_total", path=path, outcome="ok")
+
+        async def scenario():
+            async with Clients() as cl:
+                first = await poll_until(lambda: _scraped_if(lambda m: calls(m, "heartbeat") >= 1), 10,
+                                         "a heartbeat counted")
+                stamp = first.value("gochat_sfu_heartbeat_last_success_timestamp_seconds")
+                assert abs(stamp - time.time()) < 60, stamp
+                user = await cl.gochat(snowflake())
+                assert await user.join(channel, tokens.mint(user.user_id, channel)) == {"ok": True}
+                await poll_until(lambda: _scraped_if(lambda m: calls(m, "join") == 1), 10, "the join counted")
+                closed = await http.aclose_channel(channel, tokens.mint_admin(channel))
+                assert closed.status == 204, closed
+                await user.wait_closed(5)
+                # The close is a departure like any other: its leave is sent.
+                last = await poll_until(lambda: _scraped_if(lambda m: calls(m, "leave") == 1), 10, "the leave counted")
+                assert last.value("gochat_sfu_leaves_total", reason="closed") >= 1
+                assert [c.body["user_id"] for c in service.snapshot("leave")] == [user.user_id]
+        run(scenario(), timeout=60)
+        assert not service.problems, service.problems
+    finally:
+        janus_pool.stop_current()
+        service.stop()
+
+
+async def _scraped_if(predicate):
+    metrics = await scrape()
+    return metrics if predicate(metrics) else None

@@ -4,10 +4,11 @@ with media, then the Janus process must be back where it started.
 WORKERS channels run side by side. In each, an anchor participant (a tone)
 stays for the whole soak while a worker runs its share of the cycles, one
 after another: a short-lived audio-only client connects, joins, answers,
-gets ICE+DTLS up, decodes the anchor's tone through the SFU, and goes (most
-with t 504, every third by closing its socket, every tenth by vanishing:
-TCP dropped and ICE sockets closed, no goodbye). The anchor renegotiates on
-every join and leave, so the SFU's m-line recycling is soaked as well.
+gets ICE+DTLS up, hears the anchor's tone through the SFU (its frequency,
+not just energy), and goes (most with t 504, every third by closing its
+socket, every tenth by vanishing: TCP dropped and ICE sockets closed, no
+goodbye). The anchor renegotiates on every join and leave, so the SFU's
+m-line recycling is soaked as well.
 
 Asserted at the end (figures printed and recorded in docs/testing.md):
 - every cycle worked;
@@ -27,9 +28,11 @@ import pytest
 
 from harness import tokens
 from harness.admin import JanusAdmin, fd_count, rss_kib, thread_count
+from harness.calls import vanish
 from harness.clients import GoChatClient, stream_of
 from harness.ids import snowflake, users
 from harness.scenario import Clients, run
+from harness.waiting import poll_until
 
 SOAK_CFG = dict(join_timeout_ms=2000, admin_ws=True, empty_room_ttl=2)
 # GOCHAT_SOAK_CYCLES: fewer cycles for a quick try (WARMUP scales down with it)
@@ -39,34 +42,10 @@ WARMUP = min(100, CYCLES // 5)
 RSS_TOLERANCE_KIB = 4 * 1024     # flat: at most 4 MiB (~10 KiB a cycle) growth over the last 400 cycles
 CYCLE_TIMEOUT = 20.0
 FRAMES_HEARD = 10                # 200 ms of the anchor's tone decoded per cycle
+HEARD_WINDOW = 0.2               # s: the last 200 ms are the anchor's frequency (RtcPeer.hears, 15 Hz)
 LAZY = 1                         # fd/thread Janus creates on first use and keeps
+POLL = 0.2                       # s between two looks at the admin API or /proc
 TIME_LIMIT = 420.0               # s, the whole soak (target: well under 10 minutes)
-
-
-async def poll_until(check, timeout: float, what: str, interval: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while True:
-        last = check()
-        if asyncio.iscoroutine(last):
-            last = await last
-        if last:
-            return last
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        await asyncio.sleep(interval)
-
-
-async def vanish(c: GoChatClient):
-    c.ws.transport.abort()
-    if c.peer is not None:
-        for t in c.peer.pc.getTransceivers():
-            dtls = t.receiver.transport
-            conn = getattr(getattr(dtls, "transport", None), "_connection", None)
-            if conn is not None:
-                try:
-                    await conn.close()
-                except Exception:
-                    pass
 
 
 class Soak:
@@ -93,11 +72,13 @@ class Soak:
             await c.wait_offers(2, CYCLE_TIMEOUT)   # own lines, then the anchor's
             await c.wait_connected(CYCLE_TIMEOUT)
             stream = stream_of(anchor.user_id)
+            # the anchor's own tone, not just energy: a line carrying another
+            # participant's audio (or noise) must not count as hearing it
             await c.changes.wait_until(
                 lambda: c.peer.audio.get(stream) is not None
                 and c.peer.audio[stream].frames >= FRAMES_HEARD
-                and c.peer.measure(stream, 0.1)[1] > 300,
-                CYCLE_TIMEOUT, f"cycle {n} decoding the anchor", describe=c.describe)
+                and c.peer.hears(stream, anchor_hz, seconds=HEARD_WINDOW),
+                CYCLE_TIMEOUT, f"cycle {n} hearing the anchor's {anchor_hz:.0f} Hz", describe=c.describe)
             how = "vanish" if n % 10 == 9 else "close" if n % 3 == 2 else "leave"
             if how == "leave":
                 await c.leave()
@@ -149,16 +130,16 @@ def test_500_join_leave_cycles_leave_janus_flat_and_empty(janus_factory):
                 await asyncio.gather(*(a.wait_closed(5) for a in anchors))
             # nothing left: sessions, handles, participants; then rooms
             await poll_until(lambda: _empty(admin), 10,
-                             "no Janus session, plugin sessions=0 participants=0")
+                             "no Janus session, plugin sessions=0 participants=0", POLL)
             sessions_left = await admin.sessions()
             st_left = await admin.sfu_status()
             t_rooms = time.monotonic()
-            await poll_until(lambda: _no_rooms(admin), SOAK_CFG["empty_room_ttl"] + 10, "rooms=0")
+            await poll_until(lambda: _no_rooms(admin), SOAK_CFG["empty_room_ttl"] + 10, "rooms=0", POLL)
             rooms_gone = time.monotonic() - t_rooms
             st_final = await admin.sfu_status()
             try:
                 fds1 = await poll_until(lambda: fd_count(soak.pid) <= fds0 and fd_count(soak.pid),
-                                        10, f"fds back to {fds0}")
+                                        10, f"fds back to {fds0}", POLL)
             except AssertionError:
                 fds1 = fd_count(soak.pid)
             fd_list1 = fd_targets(soak.pid)

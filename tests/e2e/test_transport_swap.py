@@ -6,13 +6,14 @@ and a moderator on either side acts on the other. Contract: PROTOCOL.md
 3.5, docs/plugin-api.md."""
 
 import asyncio
-import time
 
 from harness import tokens
-from harness.clients import OP_RTC, GoChatClient, JanusApiClient, stream_of
+from harness.calls import enter_call, expect, offered_streams
+from harness.clients import OP_RTC, JanusApiClient, stream_of
 from harness.ids import snowflake, users
-from harness.rtc import ToneTrack, parse_sdp
+from harness.rtc import ToneTrack
 from harness.scenario import Clients, run
+from harness.waiting import holds
 
 PLUGIN = "janus.plugin.gochat.sfu"
 MEMBER = tokens.PERMS_MEMBER
@@ -64,39 +65,6 @@ async def plain_hearing(p: JanusApiClient, user: int, hz: float, timeout: float 
 async def plain_not_hearing(p: JanusApiClient, user: int, timeout: float = STOP_TIMEOUT):
     await p.changes.wait_until(lambda: p.peer is not None and p.peer.silent(stream_of(user)), timeout,
                                f"{p.name}: {stream_of(user)} silent", describe=lambda: describe_plain(p))
-
-
-async def holds(changes, ok, seconds: float, what: str, describe):
-    """`ok()` must stay true on every check for `seconds`."""
-    end = time.monotonic() + seconds
-    broken = []
-
-    def check():
-        if not ok():
-            broken.append(describe())
-            return True
-        return time.monotonic() >= end
-    await changes.wait_until(check, seconds + 5, what)
-    assert not broken, f"{what}: broke after less than {seconds}s ({broken[0]})"
-
-
-async def enter_call(c: GoChatClient, channel: int, perms: int = MEMBER):
-    ack = await c.join(channel, tokens.mint(c.user_id, channel, perms))
-    assert ack == {"ok": True}, f"{c.name} join refused: {ack}"
-    await c.wait_offers(1)
-    await c.wait_connected()
-
-
-def offered_streams(c: GoChatClient):
-    if not c.offers:
-        return set()
-    return {m.msid_stream for m in parse_sdp(c.offers[-1])
-            if m.direction in ("sendonly", "sendrecv") and m.msid_stream}
-
-
-async def expect(c: GoChatClient, t: int, d: dict, since: int, timeout: float = 5.0):
-    return await c.wait_message(lambda m: m.get("op") == OP_RTC and m.get("t") == t and m.get("d") == d,
-                                timeout, since=since, what=f"{{op:7,t:{t},d:{d}}}")
 
 
 def test_plain_api_moderator_server_mutes_a_gochat_user_and_nobody_hears_them(gochat_janus):

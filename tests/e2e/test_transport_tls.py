@@ -19,8 +19,8 @@ import pytest
 import websockets
 
 from harness import janus as janus_mod
-from harness import tokens
-from harness.clients import GoChatClient, stream_of
+from harness.calls import enter_call
+from harness.clients import stream_of
 from harness.ids import snowflake, users
 from harness.scenario import Clients, run
 from harness.waiting import Changes
@@ -79,13 +79,6 @@ def tls_settings(cert, key, **more):
 @pytest.fixture
 def tls_janus(janus_factory, certificate):
     return janus_factory(gochat_ws_settings=tls_settings(certificate.cert, certificate.key))
-
-
-async def enter_call(c: GoChatClient, channel: int):
-    ack = await c.join(channel, tokens.mint(c.user_id, channel, tokens.PERMS_MEMBER))
-    assert ack == {"ok": True}, f"{c.name} join refused: {ack}"
-    await c.wait_offers(1)
-    await c.wait_connected()
 
 
 def https_get(context: ssl.SSLContext, path: str = "/"):

@@ -19,9 +19,11 @@ import time
 from typing import Optional
 
 from harness import tokens
+from harness.calls import enter_call, send_rtc
 from harness.clients import OP_RTC, T_ANSWER, T_OFFER, GoChatClient, stream_of
 from harness.ids import snowflake, users
-from harness.rtc import RtcPeer, TinyCameraTrack, bind_announced_ssrcs, parse_sdp
+from harness.rtc import (RtcPeer, SilenceProvesNothing, TinyCameraTrack, bind_announced_ssrcs,
+                         parse_sdp)
 from harness.scenario import Clients, run
 from aiortc import RTCSessionDescription
 from aiortc.codecs import CODECS, HEADER_EXTENSIONS
@@ -100,13 +102,6 @@ async def web_client(cl: Clients, user_id: int, **kw) -> GoChatClient:
     c.peer = WebClientPeer(c.name, on_change=c.changes.changed)
     c.spare_tracks = []
     return c
-
-
-async def enter_call(c: GoChatClient, channel: int, perms: int = MEMBER):
-    ack = await c.join(channel, tokens.mint(c.user_id, channel, perms))
-    assert ack == {"ok": True}, f"{c.name} join refused: {ack}"
-    await c.wait_offers(1)
-    await c.wait_connected()
 
 
 async def wait_settled(c: GoChatClient, since: int, timeout: float = TIMEOUT):
@@ -222,7 +217,12 @@ async def wait_seeing(viewer: GoChatClient, user_id: int, count: int = FRAMES,
 
 
 async def wait_video_stops(viewer: GoChatClient, user_id: int, timeout: float = 8.0):
-    """No new frame from `user_id` for QUIET seconds, within `timeout`."""
+    """No new frame from `user_id` for QUIET seconds, within `timeout`.
+    Like RtcPeer.silent, only on a camera that was decoded before over a
+    connected PeerConnection: otherwise "no frames" is always true."""
+    if frames(viewer, user_id) == 0 or viewer.peer.connection_state != "connected":
+        raise SilenceProvesNothing(f"{viewer.name}: video from {stream_of(user_id)} stopping proves "
+                                   f"nothing: never decoded, or not connected ({viewer.describe()})")
     state = {"n": frames(viewer, user_id), "since": time.monotonic()}
 
     def quiet():
@@ -577,17 +577,6 @@ def test_camera_turned_off_disappears_from_the_others_offers_and_frames_stop(goc
 RESUME_KEYFRAME_TIMEOUT = 5.0  # a deadline for the wait, not a measured goal
 
 
-async def send_rtc(c: GoChatClient, t: int, d: dict) -> int:
-    mark = len(c.received)
-    await c.send(OP_RTC, t, d)
-    # an ack, or for 507/508 the broadcast the requester gets too
-    reply = await c.wait_message(lambda m: m.get("op") == OP_RTC and m.get("t") == t and
-                                 isinstance(m.get("d"), dict) and ("ok" in m["d"] or "user" in m["d"]),
-                                 TIMEOUT, since=mark, what=f"t {t} reply")
-    assert reply["d"].get("ok", True) is True, reply
-    return mark
-
-
 async def paused_then_resumed_brings_a_keyframe(viewer: GoChatClient, publisher: GoChatClient,
                                                 pause, resume):
     """The viewer sees the publisher's camera; `pause()` stops it, `resume()`
@@ -626,8 +615,8 @@ def test_local_unmute_of_a_camera_brings_a_keyframe_to_the_viewer(gochat_janus):
             await asyncio.gather(enter_call(a, channel), enter_call(b, channel))
             await paused_then_resumed_brings_a_keyframe(
                 b, a,
-                lambda: send_rtc(b, 506, {"user": ua, "muted": True}),
-                lambda: send_rtc(b, 506, {"user": ua, "muted": False}))
+                lambda: send_rtc(b, 506, {"user": ua, "muted": True}, ok_within=TIMEOUT),
+                lambda: send_rtc(b, 506, {"user": ua, "muted": False}, ok_within=TIMEOUT))
     run(scenario(), timeout=60)
 
 
@@ -644,8 +633,8 @@ def test_undeafen_brings_a_keyframe_from_the_camera_heard_again(gochat_janus):
                                  enter_call(mod, channel, MEMBER | tokens.PERM_DEAFEN_MEMBERS))
             await paused_then_resumed_brings_a_keyframe(
                 b, a,
-                lambda: send_rtc(mod, 508, {"user": ub, "deafened": True}),
-                lambda: send_rtc(mod, 508, {"user": ub, "deafened": False}))
+                lambda: send_rtc(mod, 508, {"user": ub, "deafened": True}, ok_within=TIMEOUT),
+                lambda: send_rtc(mod, 508, {"user": ub, "deafened": False}, ok_within=TIMEOUT))
     run(scenario(), timeout=60)
 
 

@@ -9,13 +9,14 @@ window of time (the condition must hold on every check for that long)."""
 
 import asyncio
 import time
-from typing import Callable
 
 from harness import tokens
+from harness.calls import enter_call, expect, offered_streams, send_rtc
 from harness.clients import OP_RTC, T_JOIN, GoChatClient, stream_of
 from harness.ids import snowflake, users
 from harness.rtc import parse_sdp
 from harness.scenario import Clients, run
+from harness.waiting import holds
 
 MEMBER = tokens.PERMS_MEMBER
 MUTE = tokens.PERM_MUTE_MEMBERS
@@ -34,14 +35,6 @@ HOLD = 1.5             # how long "nothing changes" must hold
 
 # ------------------------------------------------------------------ helpers
 
-async def enter_call(c: GoChatClient, channel: int, perms: int = MEMBER, moved: bool = False):
-    """Join, answer the first offer, wait for ICE+DTLS."""
-    ack = await c.join(channel, tokens.mint(c.user_id, channel, perms, moved=moved))
-    assert ack == {"ok": True}, f"{c.name} join refused: {ack}"
-    await c.wait_offers(1)
-    await c.wait_connected()
-
-
 async def gather(*aws):
     return await asyncio.gather(*aws)
 
@@ -56,53 +49,18 @@ async def call(cl: Clients, channel: int, *people):
     return clients
 
 
-async def send_rtc(c: GoChatClient, t: int, d: dict) -> int:
-    """Send {op:7,t,d}; return the mark to look for replies after."""
-    mark = len(c.received)
-    await c.send(OP_RTC, t, d)
-    return mark
-
-
-async def expect(c: GoChatClient, t: int, d: dict, since: int, timeout: float = 5.0) -> dict:
-    """Wait for exactly {op:7,t,d} (ids compared as Python ints: exact)."""
-    return await c.wait_message(lambda m: m.get("op") == OP_RTC and m.get("t") == t and m.get("d") == d,
-                                timeout, since=since, what=f"{{op:7,t:{t},d:{d}}}")
-
-
 def got(c: GoChatClient, t: int, since: int = 0):
     return [m.get("d") for m in c.rtc_messages(t, since)]
 
 
-async def holds(c, ok: Callable[[], bool], seconds: float, what: str, describe=None):
-    """`ok()` must stay true on every check (each change of `c`, at least
-    every 0.1 s) for `seconds`."""
-    end = time.monotonic() + seconds
-    broken = []
-
-    def check():
-        if not ok():
-            broken.append(describe() if describe else c.describe())
-            return True
-        return time.monotonic() >= end
-    await c.changes.wait_until(check, seconds + 5, what)
-    assert not broken, f"{what}: broke after less than {seconds}s ({broken[0]})"
-
-
 async def keeps_hearing(c: GoChatClient, user: int, hz: float, seconds: float = HOLD):
-    await holds(c, lambda: c.peer.hears(stream_of(user), hz), seconds,
-                f"{c.name} keeps hearing {hz:.0f} Hz from {stream_of(user)}")
+    await holds(c.changes, lambda: c.peer.hears(stream_of(user), hz), seconds,
+                f"{c.name} keeps hearing {hz:.0f} Hz from {stream_of(user)}", c.describe)
 
 
 async def stays_silent(c: GoChatClient, user: int, seconds: float = HOLD):
-    await holds(c, lambda: c.peer.silent(stream_of(user)), seconds,
-                f"{c.name} hears nothing from {stream_of(user)}")
-
-
-def offered_streams(c: GoChatClient, kind: str = "audio"):
-    if not c.offers:
-        return set()
-    return {m.msid_stream for m in parse_sdp(c.offers[-1])
-            if m.kind == kind and m.direction in ("sendonly", "sendrecv") and m.msid_stream}
+    await holds(c.changes, lambda: c.peer.silent(stream_of(user)), seconds,
+                f"{c.name} hears nothing from {stream_of(user)}", c.describe)
 
 
 async def reoffered_without(x: GoChatClient, user: int, mark: int):
@@ -110,7 +68,7 @@ async def reoffered_without(x: GoChatClient, user: int, mark: int):
     any of `user`'s tracks, and stopped hearing them."""
     await x.changes.wait_until(
         lambda: len(x.answers) > mark and len(x.answers) == len(x.offers)
-        and stream_of(user) not in offered_streams(x, "audio") | offered_streams(x, "video"),
+        and stream_of(user) not in offered_streams(x),
         10, f"{x.name}: answered re-offer without {stream_of(user)}", describe=x.describe)
     await x.wait_not_hearing(user, STOP_TIMEOUT)
 
@@ -484,7 +442,7 @@ def test_speaking_starts_and_stops_with_the_tone_and_a_muted_user_is_never_speak
             b = await cl.gochat(ub)       # listens only
             m = await cl.gochat(um)       # a moderator, listens only
             await gather(enter_call(a, channel), enter_call(b, channel), enter_call(m, channel, MEMBER | MUTE))
-            await gather(*(x.changes.wait_until(lambda x=x: stream_of(ua) in offered_streams(x)
+            await gather(*(x.changes.wait_until(lambda x=x: stream_of(ua) in offered_streams(x, "audio")
                                                 and len(x.answers) == len(x.offers), 10,
                                                 f"{x.name} offered A's audio", describe=x.describe)
                            for x in (b, m)))
@@ -509,8 +467,8 @@ def test_speaking_starts_and_stops_with_the_tone_and_a_muted_user_is_never_speak
             await expect(a, T_MUTE_SELF, {"ok": True}, ack)
             mark_b = len(b.received)
             a.mic.silent = False
-            await holds(b, lambda: True not in speaking_of(b, ua, mark_b), HOLD,
-                        "a self-muted user talking is not reported speaking")
+            await holds(b.changes, lambda: True not in speaking_of(b, ua, mark_b), HOLD,
+                        "a self-muted user talking is not reported speaking", b.describe)
             ack = await send_rtc(a, T_MUTE_SELF, {"muted": False})
             await expect(a, T_MUTE_SELF, {"ok": True}, ack)
             await wait_speaking(b, ua, True, mark_b)
@@ -521,8 +479,8 @@ def test_speaking_starts_and_stops_with_the_tone_and_a_muted_user_is_never_speak
             await expect(b, T_SERVER_MUTE, {"user": ua, "muted": True}, mark_b)
             await wait_speaking(b, ua, False, mark_b)
             mark_b = len(b.received)
-            await holds(b, lambda: True not in speaking_of(b, ua, mark_b), HOLD,
-                        "a server-muted user talking is not reported speaking")
+            await holds(b.changes, lambda: True not in speaking_of(b, ua, mark_b), HOLD,
+                        "a server-muted user talking is not reported speaking", b.describe)
             await m.send(OP_RTC, T_SERVER_MUTE, {"user": ua, "muted": False})
             await wait_speaking(b, ua, True, mark_b)
     run(scenario(), timeout=60)

@@ -1,9 +1,11 @@
 // janus.plugin.gochat.sfu.jcfg read by plugins/gochat-sfu/config: defaults,
 // every setting, and a refusal naming the setting for each bad value.
+#include "plugins/gochat-sfu/auth/base64url.hpp"
 #include "plugins/gochat-sfu/config/plugin_settings.hpp"
 #include "tests/unit/cmocka.hpp"
 
 #include <cstdio>
+#include <map>
 #include <string>
 #include <unistd.h>
 
@@ -16,6 +18,13 @@ std::optional<PluginSettings> settingsOf(const char* text, std::string& error) {
     auto file = JcfgFile::parse(text, error);
     if (!file) fail_msg("'%s' did not parse: %s", text, error.c_str());
     return parsePluginSettings(*file, error);
+}
+
+// As the plugin reads it: parsed, then the webhook section checked.
+std::optional<PluginSettings> checkedSettingsOf(const char* text, std::string& error) {
+    std::optional<PluginSettings> settings = settingsOf(text, error);
+    if (settings && !checkWebhookSettings(settings->webhook, error)) return std::nullopt;
+    return settings;
 }
 
 void an_empty_file_gives_the_documented_defaults(void**) {
@@ -77,6 +86,120 @@ void a_bad_value_is_refused_naming_its_setting_and_never_the_secret(void**) {
     }
 }
 
+// A webhook token as GoChat's operators mint it (the signature is not ours to check).
+std::string webhookToken(const std::string& claims, const std::string& alg = "HS256") {
+    using gochat::auth::base64UrlEncode;
+    return base64UrlEncode("{\"alg\":\"" + alg + "\",\"typ\":\"JWT\"}") + "." + base64UrlEncode(claims) + "." +
+           base64UrlEncode("signature-bytes");
+}
+
+const std::string kGoodToken = webhookToken("{\"typ\":\"sfu\",\"id\":\"sfu-eu-1\"}");
+
+// A complete webhook section; `keys` ("name = value; name = value") add to
+// or replace its settings (the reader refuses a setting given twice).
+std::string webhookSection(const std::string& keys) {
+    std::map<std::string, std::string> values = {{"url", "\"http://webhook:3200/\""},
+                                                 {"token", "\"" + kGoodToken + "\""},
+                                                 {"service_id", "\"sfu-eu-1\""},
+                                                 {"public_url", "\"wss://sfu-eu.example.com/signal\""}};
+    size_t start = 0;
+    while (start < keys.size()) {
+        size_t end = keys.find("; ", start);
+        if (end == std::string::npos) end = keys.size();
+        const std::string item = keys.substr(start, end - start);
+        const size_t equals = item.find(" = ");
+        values[item.substr(0, equals)] = item.substr(equals + 3);
+        start = end + 2;
+    }
+    std::string text = "webhook: {";
+    for (const auto& [name, value] : values) text += " " + name + " = " + value + ";";
+    return text + " }";
+}
+
+void the_webhook_is_off_by_default_and_then_checks_nothing(void**) {
+    std::string error;
+    auto settings = checkedSettingsOf("", error);
+    assert_true(settings.has_value());
+    assert_false(settings->webhook.enabled());
+    assert_string_equal(settings->webhook.region.c_str(), "global");
+    assert_int_equal(settings->webhook.heartbeatIntervalMs, 5000);
+    assert_int_equal(settings->webhook.aliveIntervalMs, 60000);
+    assert_int_equal(settings->webhook.timeoutMs, 3000);
+    assert_int_equal(settings->webhook.queueSize, 1000);
+    // Filled in but switched off (no url): accepted as it is.
+    settings = checkedSettingsOf("webhook: { url = \"\"; token = \"not a jwt\"; public_url = \"nonsense\" }", error);
+    assert_true(settings.has_value());
+    assert_false(settings->webhook.enabled());
+}
+
+void every_webhook_setting_is_read(void**) {
+    std::string error;
+    const auto settings = checkedSettingsOf(
+        webhookSection("region = \"eu-west\"; heartbeat_interval = \"500\"; alive_interval = 1000; timeout = 800; "
+                       "queue_size = 20")
+            .c_str(),
+        error);
+    if (!settings) fail_msg("refused: %s", error.c_str());
+    const WebhookSettings& webhook = settings->webhook;
+    assert_true(webhook.enabled());
+    assert_string_equal(webhook.url.c_str(), "http://webhook:3200");  // the trailing '/' goes: paths are appended
+    assert_string_equal(webhook.token.c_str(), kGoodToken.c_str());
+    assert_string_equal(webhook.serviceId.c_str(), "sfu-eu-1");
+    assert_string_equal(webhook.region.c_str(), "eu-west");
+    assert_string_equal(webhook.publicUrl.c_str(), "wss://sfu-eu.example.com/signal");
+    assert_int_equal(webhook.heartbeatIntervalMs, 500);
+    assert_int_equal(webhook.aliveIntervalMs, 1000);
+    assert_int_equal(webhook.timeoutMs, 800);
+    assert_int_equal(webhook.queueSize, 20);
+    assert_true(checkedSettingsOf(webhookSection("url = \"https://gochat.example.com/hooks\"; public_url = "
+                                                 "\"ws://198.51.100.7:3300/signal\"")
+                                      .c_str(),
+                                  error)
+                    .has_value());
+}
+
+void a_webhook_url_without_a_usable_token_id_or_public_url_is_refused(void**) {
+    struct Case {
+        std::string keys;
+        const char* error;
+    };
+    const Case cases[] = {
+        {"url = \"ftp://webhook\"", "webhook.url must be an http:// or https:// URL (the webhook service's base URL)"},
+        {"url = \"http://\"", "webhook.url must be an http:// or https:// URL (the webhook service's base URL)"},
+        {"url = \"http://webhook:3200/?x=1\"",
+         "webhook.url must be an http:// or https:// URL (the webhook service's base URL)"},
+        {"token = \"\"", "webhook.token is required when webhook.url is set"},
+        {"token = \"abc\"", "webhook.token is not a signed JWT (header.claims.signature)"},
+        {"token = \"a.b.c\"", "webhook.token is not a JWT: its header or claims are not base64url JSON objects"},
+        {"token = \"" + webhookToken("{\"typ\":\"sfu\",\"id\":\"sfu-eu-1\"}", "HS512") + "\"",
+         "webhook.token must be signed with HS256, not \"HS512\""},
+        {"token = \"" + webhookToken("{\"typ\":\"admin\",\"id\":\"sfu-eu-1\"}") + "\"",
+         "webhook.token must have the claim typ \"sfu\""},
+        {"token = \"" + webhookToken("{\"typ\":\"sfu\",\"id\":\"sfu-us-1\"}") + "\"",
+         "webhook.token's id claim \"sfu-us-1\" is not webhook.service_id \"sfu-eu-1\""},
+        {"service_id = \"\"", "webhook.service_id is required when webhook.url is set"},
+        {"region = \"\"", "webhook.region must not be empty"},
+        {"public_url = \"\"", "webhook.public_url is required when webhook.url is set"},
+        {"public_url = \"https://sfu-eu.example.com/signal\"",
+         "webhook.public_url must be a ws:// or wss:// URL ending in /signal (what clients connect to)"},
+        {"public_url = \"wss://sfu-eu.example.com/socket\"",
+         "webhook.public_url must be a ws:// or wss:// URL ending in /signal (what clients connect to)"},
+        {"public_url = \"wss:///signal\"",
+         "webhook.public_url must be a ws:// or wss:// URL ending in /signal (what clients connect to)"},
+        {"heartbeat_interval = 15000", "webhook.heartbeat_interval must be an integer from 100 to 14000"},
+        {"alive_interval = 120000", "webhook.alive_interval must be an integer from 100 to 110000"},
+        {"timeout = 50", "webhook.timeout must be an integer from 100 to 30000"},
+        {"queue_size = 1", "webhook.queue_size must be an integer from 10 to 100000"},
+    };
+    for (const Case& c : cases) {
+        std::string error;
+        const std::string text = webhookSection(c.keys);
+        if (checkedSettingsOf(text.c_str(), error)) fail_msg("'%s' was accepted", c.keys.c_str());
+        if (error != c.error) fail_msg("'%s': got '%s', want '%s'", c.keys.c_str(), error.c_str(), c.error);
+        if (error.find(kGoodToken) != std::string::npos) fail_msg("the token was quoted");
+    }
+}
+
 void the_plugin_needs_the_file_and_its_secret(void**) {
     std::string error;
     assert_false(loadPluginSettings("/nonexistent-dir", error).has_value());
@@ -101,6 +224,28 @@ void the_plugin_needs_the_file_and_its_secret(void**) {
     rmdir(dir);
 }
 
+// The token tool reads the file to mint the webhook token the section
+// still lacks; the plugin refuses it until it is complete.
+void an_incomplete_webhook_section_is_read_but_refused_by_the_plugin(void**) {
+    const char* text =
+        "general: { auth_secret = \"x\" }\nwebhook: { url = \"http://webhook:3200\"; service_id = \"a\" }\n";
+    std::string error;
+    const auto parsed = settingsOf(text, error);
+    assert_true(parsed.has_value());
+    assert_string_equal(parsed->webhook.serviceId.c_str(), "a");
+
+    char dir[] = "/tmp/test_plugin_settings_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    const std::string path = std::string(dir) + "/janus.plugin.gochat.sfu.jcfg";
+    FILE* file = std::fopen(path.c_str(), "w");
+    std::fputs(text, file);
+    std::fclose(file);
+    assert_false(loadPluginSettings(dir, error).has_value());
+    assert_string_equal(error.c_str(), (path + ": webhook.public_url is required when webhook.url is set").c_str());
+    std::remove(path.c_str());
+    rmdir(dir);
+}
+
 }  // namespace
 
 int main() {
@@ -109,6 +254,10 @@ int main() {
         cmocka_unit_test(every_setting_is_read_quoted_or_not),
         cmocka_unit_test(a_bad_value_is_refused_naming_its_setting_and_never_the_secret),
         cmocka_unit_test(the_plugin_needs_the_file_and_its_secret),
+        cmocka_unit_test(the_webhook_is_off_by_default_and_then_checks_nothing),
+        cmocka_unit_test(every_webhook_setting_is_read),
+        cmocka_unit_test(a_webhook_url_without_a_usable_token_id_or_public_url_is_refused),
+        cmocka_unit_test(an_incomplete_webhook_section_is_read_but_refused_by_the_plugin),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -103,7 +103,7 @@ void counted_values_reach_the_text(void**) {
     metrics.events.leaves[static_cast<size_t>(LeaveReason::Kicked)] = 3;
     metrics.media.forwardedPackets[MediaCounters::index(MediaKind::Video)] = 12345678901234ull;
     metrics.media.dropped[static_cast<size_t>(DropReason::CodecMismatch)] = 4;
-    metrics.webhook.at(WebhookPath::Leave, WebhookOutcome::Timeout) = 2;
+    metrics.webhook.calls[static_cast<size_t>(WebhookPath::Leave)][static_cast<size_t>(WebhookOutcome::Timeout)] = 2;
     metrics.webhook.lastHeartbeatSuccessUnix = 1700000000;
     const std::string text = renderSfuMetrics(metrics);
     assert_true(contains(text, "\ngochat_sfu_joins_total 7\n"));

@@ -1,5 +1,10 @@
 #include "plugins/gochat-sfu/config/plugin_settings.hpp"
 
+#include "plugins/gochat-sfu/auth/service_token.hpp"
+
+#include <initializer_list>
+#include <string_view>
+
 namespace gochat::sfu {
 
 namespace {
@@ -40,6 +45,93 @@ bool readSpeaking(const jcfg::JcfgFile& file, SpeakingThresholds& speaking, std:
     return true;
 }
 
+bool startsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
+
+bool endsWith(std::string_view text, std::string_view suffix) {
+    return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+// scheme://host[:port][/path], nothing else: no spaces, no query, no
+// fragment, no user info; `scheme` is one of `schemes`.
+bool isPlainUrl(std::string_view url, std::initializer_list<std::string_view> schemes) {
+    for (std::string_view scheme : schemes) {
+        if (!startsWith(url, scheme)) continue;
+        const std::string_view rest = url.substr(scheme.size());
+        const std::string_view host = rest.substr(0, rest.find('/'));
+        if (host.empty() || host.front() == ':') return false;
+        for (char c : url)
+            if (c <= ' ' || c == '?' || c == '#' || c == '@' || c == '\\' || c == 0x7f) return false;
+        return true;
+    }
+    return false;
+}
+
+// The token GoChat's webhook service checks on every call: a JWT (HS256)
+// whose typ is "sfu" and whose id is this SFU's service_id. Its signature
+// cannot be checked here (the SFU does not hold that secret).
+bool checkWebhookToken(const WebhookSettings& webhook, std::string& error) {
+    if (webhook.token.empty()) {
+        error = "webhook.token is required when webhook.url is set";
+        return false;
+    }
+    std::string why;
+    const std::optional<auth::ServiceTokenView> token = auth::readServiceTokenUnverified(webhook.token, why);
+    if (!token)
+        error = "webhook.token " + why;
+    else if (token->algorithm != "HS256")
+        error = "webhook.token must be signed with HS256, not \"" + token->algorithm + "\"";
+    else if (token->type != "sfu")
+        error = "webhook.token must have the claim typ \"sfu\"";
+    else if (token->id != webhook.serviceId)
+        error =
+            "webhook.token's id claim \"" + token->id + "\" is not webhook.service_id \"" + webhook.serviceId + "\"";
+    return error.empty();
+}
+
+}  // namespace
+
+bool checkWebhookSettings(WebhookSettings& webhook, std::string& error) {
+    if (!webhook.enabled()) return true;
+    while (endsWith(webhook.url, "/")) webhook.url.pop_back();
+    if (!isPlainUrl(webhook.url, {"http://", "https://"})) {
+        error = "webhook.url must be an http:// or https:// URL (the webhook service's base URL)";
+        return false;
+    }
+    if (webhook.serviceId.empty()) {
+        error = "webhook.service_id is required when webhook.url is set";
+        return false;
+    }
+    if (webhook.region.empty()) {
+        error = "webhook.region must not be empty";
+        return false;
+    }
+    if (webhook.publicUrl.empty()) {
+        error = "webhook.public_url is required when webhook.url is set";
+        return false;
+    }
+    if (!isPlainUrl(webhook.publicUrl, {"ws://", "wss://"}) || !endsWith(webhook.publicUrl, "/signal")) {
+        error = "webhook.public_url must be a ws:// or wss:// URL ending in /signal (what clients connect to)";
+        return false;
+    }
+    return checkWebhookToken(webhook, error);
+}
+
+namespace {
+
+bool readWebhook(const jcfg::JcfgFile& file, WebhookSettings& webhook, std::string& error) {
+    file.readText("webhook.url", webhook.url);
+    file.readText("webhook.token", webhook.token);
+    file.readText("webhook.service_id", webhook.serviceId);
+    file.readText("webhook.region", webhook.region);
+    file.readText("webhook.public_url", webhook.publicUrl);
+    // GoChat forgets an SFU 15 s after its last heartbeat and a channel's
+    // route 120 s after its last presence call.
+    return file.readInteger("webhook.heartbeat_interval", 100, 14000, webhook.heartbeatIntervalMs, error) &&
+           file.readInteger("webhook.alive_interval", 100, 110000, webhook.aliveIntervalMs, error) &&
+           file.readInteger("webhook.timeout", 100, 30000, webhook.timeoutMs, error) &&
+           file.readInteger("webhook.queue_size", 10, 100000, webhook.queueSize, error);
+}
+
 }  // namespace
 
 std::optional<PluginSettings> parsePluginSettings(const jcfg::JcfgFile& file, std::string& error) {
@@ -54,7 +146,8 @@ std::optional<PluginSettings> parsePluginSettings(const jcfg::JcfgFile& file, st
         !file.readInteger("general.empty_room_ttl", 0, 86400, settings.emptyRoomTtlSeconds, error) ||
         !file.readInteger("general.max_participants", 0, 100000, settings.maxParticipants, error) ||
         !file.readInteger("general.answer_timeout", 0, 3600, settings.answerTimeoutSeconds, error) ||
-        !readPermissionBits(file, settings.bits, error) || !readSpeaking(file, settings.speaking, error))
+        !readPermissionBits(file, settings.bits, error) || !readSpeaking(file, settings.speaking, error) ||
+        !readWebhook(file, settings.webhook, error))
         return std::nullopt;
     return settings;
 }
@@ -70,6 +163,10 @@ std::optional<PluginSettings> loadPluginSettings(const std::string& configDir, s
     }
     if (settings->authSecret.empty()) {
         error = "general.auth_secret is required in " + path;
+        return std::nullopt;
+    }
+    if (!checkWebhookSettings(settings->webhook, error)) {
+        error = path + ": " + error;
         return std::nullopt;
     }
     return settings;

@@ -13,6 +13,22 @@
 
 namespace gochat::sfu {
 
+// The GoChat webhook service (docs/operations.md, Joining a GoChat
+// deployment). An empty url disables every call.
+struct WebhookSettings {
+    std::string url;        // base URL, http(s)://, without a trailing '/'
+    std::string token;      // sent as X-Webhook-Token: a JWT {"typ":"sfu","id":serviceId}
+    std::string serviceId;  // the heartbeat's "id"
+    std::string region = "global";
+    std::string publicUrl;  // what clients connect to: ws(s)://host[:port]/.../signal
+    int64_t heartbeatIntervalMs = 5000;
+    int64_t aliveIntervalMs = 60000;
+    int64_t timeoutMs = 3000;  // per HTTP call
+    int64_t queueSize = 1000;  // calls waiting to be sent; beyond it calls are dropped (counted)
+
+    bool enabled() const { return !url.empty(); }
+};
+
 struct PluginSettings {
     std::string authSecret;  // required by the plugin: it refuses to start without it
     std::string issuer = "gochat";
@@ -22,15 +38,26 @@ struct PluginSettings {
     int64_t answerTimeoutSeconds = 30;  // an offer unanswered this long removes the participant
     PermissionBits bits;
     SpeakingThresholds speaking;
+    WebhookSettings webhook;
 };
 
 // Every setting of a parsed file over the defaults; an empty auth_secret is
-// left empty (the token tool may take the secret elsewhere). On failure
+// left empty (the token tool may take the secret elsewhere), and the
+// webhook section is read but not checked (the token tool may mint its
+// token before it is complete). On failure
 // returns nullopt and names the setting in `error`, never quoting the secret.
 std::optional<PluginSettings> parsePluginSettings(const jcfg::JcfgFile& file, std::string& error);
 
+// What the plugin needs of a webhook section with a url: a well-formed
+// url (its trailing '/' removed here), a token GoChat accepts for
+// service_id (read unverified), a region, and a ws(s):// public_url ending
+// in /signal. Without a url nothing is checked. On failure names the
+// setting in `error`, never quoting the token.
+bool checkWebhookSettings(WebhookSettings& webhook, std::string& error);
+
 // The plugin's reading of `<configDir>/janus.plugin.gochat.sfu.jcfg`: the
-// file must exist and hold a non-empty general.auth_secret.
+// file must exist, hold a non-empty general.auth_secret, and pass
+// checkWebhookSettings.
 std::optional<PluginSettings> loadPluginSettings(const std::string& configDir, std::string& error);
 
 }  // namespace gochat::sfu

@@ -4,6 +4,7 @@
 #include "common/json_ref.hpp"
 #include "common/overloaded.hpp"
 #include "plugins/gochat-sfu/janus/sdp_reader.hpp"
+#include "plugins/gochat-sfu/janus/webhook_link.hpp"
 #include "plugins/gochat-sfu/metrics/sfu_metrics.hpp"
 
 #include <ctime>
@@ -53,6 +54,11 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     mediaPort_ = std::make_unique<JanusMediaPort>(gateway_, loop_);
     media_ = std::make_unique<MediaPlane>(*mediaPort_);
     effects_ = std::make_unique<EffectRunner>(gateway_, sessions_, *media_);
+    // GoChat presence and discovery, off the handler thread (docs/operations.md).
+    if (settings_.webhook.enabled()) {
+        webhook_ = startWebhookClient(settings_.webhook);
+        effects_->addObserver(*webhook_);
+    }
     effects_->addObserver(roomCounters_);
 
     running_ = true;
@@ -66,6 +72,8 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
 void SfuPlugin::shutdown() {
     if (!running_.exchange(false)) return;
     loop_.stop();
+    // No more room events: leaves for everyone still present, in bounded time.
+    if (webhook_) webhook_->stop();
     // The handler is gone: this thread is the control plane now.
     for (const std::shared_ptr<MediaSession>& session : sessions_.clear()) media_->forget(session);
     registry_.reset();
@@ -329,9 +337,8 @@ JsonRef SfuPlugin::metricsAnswer() {
     return data;
 }
 
-// Filled by the webhook client (PROTOCOL.md 6.1, 6.2) once one runs in the
-// plugin; until then, and whenever no webhook is configured, all zeros.
-WebhookCounters SfuPlugin::webhookCounters() { return WebhookCounters{}; }
+// The webhook client's (PROTOCOL.md 6.1, 6.2); all zeros without a webhook.
+WebhookCounters SfuPlugin::webhookCounters() { return webhook_ ? webhook_->counters() : WebhookCounters{}; }
 
 Effects SfuPlugin::handleAnswer(SessionId session, const std::string& sdp, Millis now) {
     std::optional<std::vector<AnsweredLine>> lines = readAnswer(sdp);

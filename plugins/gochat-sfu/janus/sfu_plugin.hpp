@@ -14,8 +14,8 @@
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 #include "plugins/gochat-sfu/janus/session_table.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"
+#include "plugins/gochat-sfu/platform/webhook_client.hpp"
 #include "plugins/gochat-sfu/metrics/room_counters.hpp"
-#include "plugins/gochat-sfu/metrics/webhook_counters.hpp"
 
 #include <atomic>
 #include <memory>
@@ -37,6 +37,9 @@ public:
     void hangupMedia(janus_plugin_session* handle);
     void destroySession(janus_plugin_session* handle, int* error);
     json_t* querySession(janus_plugin_session* handle);
+    // The GoChat webhook client, null when webhook.url is not set; its
+    // counters() may be read from any thread.
+    const WebhookClient* webhook() const { return webhook_.get(); }
     void incomingRtp(janus_plugin_session* handle, janus_plugin_rtp* packet);
     void incomingRtcp(janus_plugin_session* handle, janus_plugin_rtcp* packet);
 
@@ -56,7 +59,7 @@ private:
     // The `metrics` request, answered at once on the calling Janus thread
     // (docs/plugin-api.md, Operator requests): the event data with the text.
     JsonRef metricsAnswer();
-    // The webhook client's counters; zeros while no webhook client runs.
+    // The webhook client's counters; zeros while no webhook is configured.
     WebhookCounters webhookCounters();
     void stopQuietSpeakers(Millis now);
     void enqueueDeparture(std::shared_ptr<MediaSession> session);
@@ -69,8 +72,9 @@ private:
     HandlerLoop loop_;
     std::unique_ptr<JanusMediaPort> mediaPort_;
     std::unique_ptr<MediaPlane> media_;
+    RoomCounters roomCounters_;               // observed by effects_; read by metrics scrapes
+    std::unique_ptr<WebhookClient> webhook_;  // declared before effects_, which observes through it
     std::unique_ptr<EffectRunner> effects_;
-    RoomCounters roomCounters_;  // an observer of effects_; read by metrics scrapes
     std::atomic<bool> running_{false};
 };
 

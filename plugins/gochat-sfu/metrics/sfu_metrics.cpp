@@ -73,8 +73,8 @@ void writeWebhook(TextWriter& out, const WebhookCounters& webhook) {
     for (size_t path = 0; path < kWebhookPathCount; ++path)
         for (size_t outcome = 0; outcome < kWebhookOutcomeCount; ++outcome)
             out.sample("gochat_sfu_webhook_calls_total",
-                       {{"path", webhookPathLabel(static_cast<WebhookPath>(path))},
-                        {"outcome", webhookOutcomeLabel(static_cast<WebhookOutcome>(outcome))}},
+                       {{"path", webhookPathName(static_cast<WebhookPath>(path))},
+                        {"outcome", webhookOutcomeName(static_cast<WebhookOutcome>(outcome))}},
                        webhook.calls[path][outcome]);
     out.family("gochat_sfu_heartbeat_last_success_timestamp_seconds",
                "Unix time of the last heartbeat GoChat accepted; 0 before the first.", MetricType::Gauge)
@@ -119,26 +119,6 @@ const char* dropReasonLabel(DropReason reason) {
         case DropReason::NoReceivers: return "no_receivers";
         case DropReason::CodecMismatch: return "codec_mismatch";
         case DropReason::ReceiverNotReady: return "receiver_not_ready";
-    }
-    return "unknown";
-}
-
-const char* webhookPathLabel(WebhookPath path) {
-    switch (path) {
-        case WebhookPath::Heartbeat: return "heartbeat";
-        case WebhookPath::Join: return "join";
-        case WebhookPath::Leave: return "leave";
-        case WebhookPath::Alive: return "alive";
-    }
-    return "unknown";
-}
-
-const char* webhookOutcomeLabel(WebhookOutcome outcome) {
-    switch (outcome) {
-        case WebhookOutcome::Ok: return "ok";
-        case WebhookOutcome::Error: return "error";
-        case WebhookOutcome::Timeout: return "timeout";
-        case WebhookOutcome::Dropped: return "dropped";
     }
     return "unknown";
 }

@@ -1,13 +1,14 @@
 // The plugin's part of GET /metrics (PROTOCOL.md 6.5, docs/operations.md
 // Metrics): what the registry, the room counters, the media plane and the
-// webhook client count, rendered in the Prometheus text format. Pure C++:
-// the adapter gathers the values, this file only names and writes them.
+// webhook client (platform/) count, rendered in the Prometheus text format.
+// Pure C++: the adapter gathers the values, this file only names and
+// writes them.
 #pragma once
 
 #include "plugins/gochat-sfu/core/events.hpp"
 #include "plugins/gochat-sfu/media/media_counters.hpp"
 #include "plugins/gochat-sfu/metrics/room_counters.hpp"
-#include "plugins/gochat-sfu/metrics/webhook_counters.hpp"
+#include "plugins/gochat-sfu/platform/webhook_call.hpp"
 
 #include <cstdint>
 #include <string>
@@ -27,8 +28,8 @@ struct SfuMetrics {
 const char* refusalLabel(Refusal reason);  // the t=500 error text
 const char* leaveReasonLabel(LeaveReason reason);
 const char* dropReasonLabel(DropReason reason);
-const char* webhookPathLabel(WebhookPath path);
-const char* webhookOutcomeLabel(WebhookOutcome outcome);
+// (the webhook labels are platform/webhook_call.hpp's webhookPathName and
+// webhookOutcomeName)
 
 std::string renderSfuMetrics(const SfuMetrics& metrics);
 

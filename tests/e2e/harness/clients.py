@@ -10,11 +10,11 @@ import json
 import logging
 import ssl
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, List, Optional
 
 import websockets
 
-from .rtc import RtcPeer, TinyCameraTrack, ToneTrack, parse_sdp
+from .rtc import RtcPeer, SilenceProvesNothing, TinyCameraTrack, ToneTrack, parse_sdp
 from .waiting import Changes
 
 log = logging.getLogger("e2e.client")
@@ -225,8 +225,13 @@ class GoChatClient:
                                       describe=self.describe)
 
     async def wait_not_hearing(self, user_id: int, timeout: float = 10.0):
+        """Wait until `user_id`'s stream is silent; SilenceProvesNothing when
+        that stream never reached this client (RtcPeer.silent)."""
         stream = stream_of(user_id)
-        await self.changes.wait_until(lambda: self.peer is None or self.peer.silent(stream),
+        if self.peer is None:
+            raise SilenceProvesNothing(f"{self.name}: silence on {stream} proves nothing: "
+                                       "no offer was ever answered (no PeerConnection)")
+        await self.changes.wait_until(lambda: self.peer.silent(stream),
                                       timeout, f"{self.name}: {stream} silent",
                                       describe=self.describe)
 

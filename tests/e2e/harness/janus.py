@@ -87,6 +87,10 @@ class JanusConfig:
     empty_room_ttl: int = 10
     max_participants: int = 16
     answer_timeout: int = 30
+    # The `webhook` category of janus.plugin.gochat.sfu.jcfg as (key, value)
+    # pairs, e.g. harness/webhook_service.py's webhook_settings(service_id);
+    # empty: no webhook category (no calls to GoChat)
+    sfu_webhook: tuple = ()
     # janus.transport.gochat.ws.jcfg (times in milliseconds, as the
     # transport reads them)
     join_timeout_ms: int = 3000
@@ -106,7 +110,7 @@ class JanusConfig:
 
 
 def _sfu_jcfg(cfg: JanusConfig):
-    return {
+    sections = {
         "general": {
             "auth_secret": cfg.auth_secret,
             "issuer": cfg.issuer,
@@ -125,6 +129,9 @@ def _sfu_jcfg(cfg: JanusConfig):
             "administrator": 26,
         },
     }
+    if cfg.sfu_webhook:
+        sections["webhook"] = dict(cfg.sfu_webhook)
+    return sections
 
 
 def _gochat_ws_jcfg(cfg: JanusConfig):

@@ -348,6 +348,13 @@ def frame_to_mono(frame) -> np.ndarray:
 
 # ------------------------------------------------------------------ peer
 
+class SilenceProvesNothing(Exception):
+    """A test asserted silence on a line that could not have carried sound
+    (never offered, never received a frame, connection not up). Not an
+    AssertionError on purpose: code that waits for a condition and catches
+    its timeout must not take this for "not yet"."""
+
+
 class RtcPeer:
     """One aiortc PeerConnection plus bookkeeping a test asserts on.
 
@@ -480,8 +487,41 @@ class RtcPeer:
 
     def silent(self, stream: str, max_rms: float = 100.0, seconds: float = 0.5,
                by_mid: bool = False) -> bool:
+        """Nothing above `max_rms` on `stream` (or mid) for `seconds`.
+
+        Raises SilenceProvesNothing unless the line could carry sound right
+        now (see `why_silence_proves_nothing`): measured on a line that does
+        not exist, or over a dead connection, silence is always true."""
+        reason = self.why_silence_proves_nothing(stream, by_mid)
+        if reason is not None:
+            raise SilenceProvesNothing(f"{self.name}: silence on {'mid ' if by_mid else ''}{stream} "
+                                       f"proves nothing: {reason} ({self.describe_audio()})")
         _, rms = self.measure(stream, seconds, by_mid)
         return rms <= max_rms
+
+    def why_silence_proves_nothing(self, stream: str, by_mid: bool = False) -> Optional[str]:
+        """None when silence on `stream` (a `user-<id>` stream id, or a mid
+        with `by_mid`) means something; else why it does not.
+
+        This SFU silences by forwarding nothing (mutes and deafens take the
+        receiver out of the fan-out, a line without Speak is `inactive`), so
+        "no sound" and "no line" look the same to a receiver. Silence counts
+        only on a line that was offered to this peer, answered, carried
+        audio at least once (at least one decoded frame: the path through
+        the SFU worked) and whose PeerConnection is still connected."""
+        if by_mid:
+            known = any(t.mid == stream for t in self.pc.getTransceivers())
+        else:
+            known = stream in self.mid_owner.values()
+        if not known:
+            return "it was never offered to this peer (no line carries it)"
+        state = self.pc.connectionState
+        if state != "connected":
+            return f"the PeerConnection is {state}, not connected"
+        heard = (self.audio_by_mid if by_mid else self.audio).get(stream)
+        if heard is None or heard.frames == 0:
+            return "its line never received an audio frame"
+        return None
 
     def keyframes(self, stream: str):
         """Arrival times (time.monotonic) of the VP8 key frames received on

@@ -36,3 +36,34 @@ class Changes:
                 await asyncio.wait_for(self._event.wait(), timeout=min(poll, remaining))
             except asyncio.TimeoutError:
                 pass
+
+
+async def holds(changes: Changes, ok, seconds: float, what: str, describe=None):
+    """`ok()` must stay true on every check (each change, at least every
+    0.1 s) for `seconds`: "nothing changes" as a window, never a sleep."""
+    end = time.monotonic() + seconds
+    broken = []
+
+    def check():
+        if not ok():
+            broken.append(describe() if describe else "")
+            return True
+        return time.monotonic() >= end
+    await changes.wait_until(check, seconds + 5, what)
+    assert not broken, f"{what}: broke after less than {seconds}s ({broken[0]})"
+
+
+async def poll_until(check, timeout: float, what: str, interval: float = 0.1):
+    """Re-evaluate `check()` (sync or async) every `interval` seconds until
+    truthy and return that value. Only for figures that change without an
+    event to wait on (/proc, an admin API answer); bounded by `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        last = check()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        await asyncio.sleep(interval)
