@@ -4,6 +4,7 @@
 #include "common/json_ref.hpp"
 #include "common/overloaded.hpp"
 #include "plugins/gochat-sfu/janus/sdp_reader.hpp"
+#include "plugins/gochat-sfu/janus/event_notifier.hpp"
 #include "plugins/gochat-sfu/janus/webhook_link.hpp"
 #include "plugins/gochat-sfu/metrics/sfu_metrics.hpp"
 
@@ -60,6 +61,11 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
         effects_->addObserver(*webhook_);
     }
     effects_->addObserver(roomCounters_);
+    if (settings_.events) {
+        eventNotifier_ =
+            std::make_unique<EventNotifier>(gateway_, sessions_, HandlerEventOptions{settings_.speakingEvents});
+        effects_->addObserver(*eventNotifier_);
+    }
 
     running_ = true;
     loop_.start(*this);

@@ -15,6 +15,7 @@
 #include "plugins/gochat-sfu/janus/session_table.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"
 #include "plugins/gochat-sfu/platform/webhook_client.hpp"
+#include "plugins/gochat-sfu/janus/event_notifier.hpp"
 #include "plugins/gochat-sfu/metrics/room_counters.hpp"
 
 #include <atomic>
@@ -72,8 +73,9 @@ private:
     HandlerLoop loop_;
     std::unique_ptr<JanusMediaPort> mediaPort_;
     std::unique_ptr<MediaPlane> media_;
-    RoomCounters roomCounters_;               // observed by effects_; read by metrics scrapes
-    std::unique_ptr<WebhookClient> webhook_;  // declared before effects_, which observes through it
+    RoomCounters roomCounters_;                     // observed by effects_; read by metrics scrapes
+    std::unique_ptr<WebhookClient> webhook_;        // declared before effects_, which observes through it
+    std::unique_ptr<EventNotifier> eventNotifier_;  // likewise; null when general.events = false
     std::unique_ptr<EffectRunner> effects_;
     std::atomic<bool> running_{false};
 };
