@@ -62,7 +62,7 @@ constexpr Permission kPermissions[] = {
     {"move", "voice_move_members", &PermissionBits::moveMembers},
     {"admin", "administrator", &PermissionBits::administrator},
 };
-// An ordinary member's rights, as in PROTOCOL.md's token example.
+// An ordinary member's rights, as in docs/tokens.md's example.
 constexpr const char* kDefaultPermNames = "connect,speak,video";
 
 // Which token: what it is for decides its claims and its secret.

@@ -1,4 +1,4 @@
-"""Closing a channel by an operator (PROTOCOL.md 6.4): POST
+"""Closing a channel by an operator (docs/operations.md, Closing a channel): POST
 /admin/channel/close on the signal port, an admin JWT, and what the
 people in the call notice. Contract: docs/plugin-api.md (close_channel),
 docs/operations.md (Admin endpoint), docs/architecture-transport.md
@@ -118,7 +118,7 @@ def test_close_tells_every_participant_and_spares_other_channels(admin_janus, tm
 
 
 def _refusals(channel: int, other: int):
-    """(what, request kwargs, status, error), in PROTOCOL.md 6.4's order of checks."""
+    """(what, request kwargs, status, error), in the order of docs/operations.md, Closing a channel of checks."""
     admin = tokens.mint_admin(channel)
     return [
         ("no Authorization header", dict(channel_id=channel), 401, "unauthorized"),

@@ -1,4 +1,4 @@
-"""GET /metrics (PROTOCOL.md 6.5), read with the real Prometheus text parser
+"""GET /metrics (docs/operations.md, Metrics), read with the real Prometheus text parser
 (Debian's python3-prometheus-client). Contract: docs/operations.md
 (Metrics), docs/plugin-api.md (the metrics request),
 docs/architecture-transport.md (HTTP endpoints).
@@ -25,7 +25,7 @@ from harness.webhook_service import WebhookService, webhook_settings
 HEAR_TIMEOUT = 20.0
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
-# PROTOCOL.md 6.5: family name (as the parser names it: a counter's
+# docs/operations.md, Metrics: family name (as the parser names it: a counter's
 # without _total) -> (type, label names of its samples).
 CONTRACT = {
     "gochat_sfu_rooms": ("gauge", set()),

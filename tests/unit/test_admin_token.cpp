@@ -1,4 +1,4 @@
-// Admin tokens (PROTOCOL.md 6.4, docs/tokens.md "Admin tokens") and the
+// Admin tokens (docs/tokens.md "Admin tokens") and the
 // webhook service token gochat-token mints. Crafted tokens are signed with
 // GLib's HMAC, independent of libjwt.
 #include <glib.h>
@@ -94,7 +94,7 @@ void client_token_is_not_an_admin_token_and_back(void**) {
     const std::string client = mintToken(claims, testPolicy(), kNow, 120);
     assert_true(verifyToken(client, testPolicy(), kNow).ok());
     ASSERT_ADMIN_ERROR(TokenError::WrongType, client);
-    // An admin token never joins (PROTOCOL.md 6.4), even with a user_id.
+    // An admin token never joins (docs/operations.md, Closing a channel), even with a user_id.
     const std::string admin = adminTokenWith("user_id", JsonRef::adopt(json_integer(42)));
     assert_true(verifyAdminToken(admin, testPolicy(), kNow).ok());
     assert_string_equal(tokenErrorName(verifyToken(admin, testPolicy(), kNow).error), "wrong_type");

@@ -1,4 +1,4 @@
-// The transport's plugin-backed HTTP endpoints (PROTOCOL.md 6.4, 6.5),
+// The transport's plugin-backed HTTP endpoints (docs/operations.md, Closing a channel and Metrics),
 // everything but the sockets: routing, the plugin request an HTTP request
 // becomes, the HTTP answer the plugin's event becomes, the PluginCall
 // state machine (create -> attach -> message -> answer -> destroy, errors,

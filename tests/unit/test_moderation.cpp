@@ -226,7 +226,7 @@ void moderation_before_join_is_refused(void**) {
     assert_string_equal(field<std::string>(*findEvent(effects, 9, "error"), "error").c_str(), "not joined");
 }
 
-// --- an operator closes the channel (PROTOCOL.md 6.4)
+// --- an operator closes the channel (docs/operations.md, Closing a channel)
 
 void close_channel_tells_everyone_and_closes_every_peer(void**) {
     Room2 room(kMove);

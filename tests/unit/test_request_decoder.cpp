@@ -117,7 +117,7 @@ void replies_use_each_requests_envelope_t(void**) {
     assert_int_equal(envelopeTypeOf(kindOf(Request{request::Negotiate{}})), 0);
 }
 
-// The plugin applies PROTOCOL.md 6.4's order (token, body, channel), so the
+// The plugin applies the order of docs/operations.md, Closing a channel (token, body, channel), so the
 // decoder never refuses a close_channel: missing or mistyped fields read as
 // empty and 0.
 void close_channel_decodes_whatever_fields_it_has(void**) {
@@ -146,7 +146,7 @@ void only_join_and_close_channel_are_valid_before_joining(void**) {
     assert_int_equal(envelopeTypeOf(kindOf(Request{request::CloseChannel{}})), 0);
 }
 
-// Its answers name the HTTP status of PROTOCOL.md 6.4.
+// Its answers name the HTTP status of docs/operations.md, Closing a channel.
 void close_channel_answers_carry_the_http_status(void**) {
     struct Case {
         Refusal reason;

@@ -1,4 +1,4 @@
-// The plugin's part of GET /metrics (PROTOCOL.md 6.5): what the room
+// The plugin's part of GET /metrics (docs/operations.md, Metrics): what the room
 // counters count as the registry's effects go by, and the text every name
 // of the contract's table appears in, with its HELP and TYPE lines.
 #include "plugins/gochat-sfu/metrics/sfu_metrics.hpp"

@@ -1,4 +1,4 @@
-// GoChat SFU token verification (PROTOCOL.md 3.1). See docs/tokens.md for
+// GoChat SFU token verification (docs/protocol.md). See docs/tokens.md for
 // the rules, the order of the checks and the libjwt 1.10 traps handled here.
 //
 // Division of labour: this file does every structural and semantic check

@@ -39,7 +39,7 @@ struct TokenResult {
 // Verifies a GoChat SFU token (typ "sfu"); a leading "Bearer " (any case)
 // is stripped.
 TokenResult verifyToken(std::string_view token, const TokenPolicy& policy, int64_t nowUnixSeconds);
-// An admin token (PROTOCOL.md 6.4): the same checks with typ "admin"; no
+// An admin token (docs/operations.md, Closing a channel): the same checks with typ "admin"; no
 // user_id is needed, channel_id is an integer when present (absent = 0).
 struct AdminTokenResult {
     TokenError error = TokenError::None;
@@ -55,7 +55,7 @@ std::string mintToken(const TokenClaims& claims, const TokenPolicy& policy, int6
 // An admin token as GoChat's API issues it: typ "admin", aud ["sfu"],
 // user_id 0, channel_id (0 = any channel), signed with the auth secret.
 std::string mintAdminToken(int64_t channelId, const TokenPolicy& policy, int64_t issuedAt, int64_t lifetimeSeconds);
-// The webhook token (PROTOCOL.md 6): {"typ":"sfu","id":serviceId,"iat"}
+// The webhook token (docs/operations.md, Joining a GoChat deployment): {"typ":"sfu","id":serviceId,"iat"}
 // signed with the webhook service's secret; an `exp` only when
 // lifetimeSeconds > 0 (GoChat's webhook service does not require one).
 std::string mintServiceToken(std::string_view serviceId, const std::string& secret, int64_t issuedAt,

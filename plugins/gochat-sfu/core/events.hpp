@@ -23,7 +23,7 @@ enum class Refusal {
     NotFound,       // the target user is not in the room
     OfferInFlight,  // a client offer while a server offer is unanswered (glare)
     // An admin token limited to one channel, used on another
-    // (PROTOCOL.md 6.4).
+    // (docs/operations.md, Closing a channel).
     ChannelMismatch,
 };
 
@@ -57,7 +57,7 @@ enum class LeaveReason {
     Moved,
     Timeout,   // it left a server offer unanswered for too long
     Replaced,  // the same user joined the channel again
-    Closed,    // an operator closed the channel (PROTOCOL.md 6.4)
+    Closed,    // an operator closed the channel (docs/operations.md, Closing a channel)
 };
 
 // Per-user moderation state kept by the room (or beside it: blocks).

@@ -86,7 +86,7 @@ struct Move {
     UserId user = 0;
     ChannelId channel = 0;
 };
-// An operator's request (PROTOCOL.md 6.4), valid on a handle that has not
+// An operator's request (docs/operations.md, Closing a channel), valid on a handle that has not
 // joined. Never refused by the decoder: the plugin checks the token first,
 // then the channel, so a missing or mistyped field reads as empty/0 here.
 struct CloseChannel {

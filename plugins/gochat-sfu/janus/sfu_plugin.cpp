@@ -300,7 +300,7 @@ Effects SfuPlugin::handleJoin(SessionId session, const request::Join& join) {
     return effects;
 }
 
-// An operator closes a channel (PROTOCOL.md 6.4). Checks in the order the
+// An operator closes a channel (docs/operations.md, Closing a channel). Checks in the order the
 // contract gives: the admin token, then the body's channel, then whether
 // the token may close that channel.
 Effects SfuPlugin::handleCloseChannel(SessionId session, const request::CloseChannel& close, Millis now) {
@@ -343,7 +343,7 @@ JsonRef SfuPlugin::metricsAnswer() {
     return data;
 }
 
-// The webhook client's (PROTOCOL.md 6.1, 6.2); all zeros without a webhook.
+// The webhook client's (docs/operations.md, Joining a GoChat deployment); all zeros without a webhook.
 WebhookCounters SfuPlugin::webhookCounters() { return webhook_ ? webhook_->counters() : WebhookCounters{}; }
 
 Effects SfuPlugin::handleAnswer(SessionId session, const std::string& sdp, Millis now) {

@@ -107,7 +107,7 @@ std::vector<WireEvent> speakingBroadcast(const event::SpeakingChanged& change) {
 }
 
 // An operator request's answer names the HTTP status the GoChat transport
-// answers with (PROTOCOL.md 6.4): {"ok","status","error"?}.
+// answers with (docs/operations.md, Closing a channel): {"ok","status","error"?}.
 WireEvent operatorAnswer(SessionId to, int status, const char* error) {
     WireEvent answer = makeWire(to, "close_channel", 0, true);
     answer.fields = {{"ok", error == nullptr}, {"status", int64_t{status}}};

@@ -1,4 +1,4 @@
-// The plugin's part of GET /metrics (PROTOCOL.md 6.5, docs/operations.md
+// The plugin's part of GET /metrics (docs/operations.md, Metrics, docs/operations.md
 // Metrics): what the registry, the room counters, the media plane and the
 // webhook client (platform/) count, rendered in the Prometheus text format.
 // Pure C++: the adapter gathers the values, this file only names and

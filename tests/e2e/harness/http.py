@@ -1,4 +1,4 @@
-"""Plain HTTP to the GoChat transport's port (PROTOCOL.md 6.4 and 6.5:
+"""Plain HTTP to the GoChat transport's port (docs/operations.md, Closing a channel and Metrics:
 POST /admin/channel/close, GET /metrics) with http.client, from inside the
 test namespace. The calls block: an async scenario runs them with
 `await asyncio.to_thread(...)` (or the `a*` wrappers below) so its clients

@@ -1,4 +1,4 @@
-"""HS256 tokens as GoChat's API issues them (PROTOCOL.md 3.1 and 5), minted
+"""HS256 tokens as GoChat's API issues them (docs/tokens.md), minted
 with hmac/base64 only, plus knobs to craft every kind of bad token."""
 
 import base64
@@ -86,7 +86,7 @@ def mint_admin(channel_id: int, *, secret: str = DEFAULT_SECRET, issuer: str = D
                lifetime: int = 120, now: float = None, typ="admin", aud=("sfu",),
                bad_signature=False, drop: tuple = (), extra: dict = None) -> str:
     """An admin token as GoChat's API issues it for POST /admin/channel/close
-    (PROTOCOL.md 6.4): typ "admin", aud ["sfu"], user_id 0, channel_id (0 =
+    (docs/operations.md, Closing a channel): typ "admin", aud ["sfu"], user_id 0, channel_id (0 =
     any channel), a 2-minute lifetime. Knobs as for `mint`."""
     now = int(time.time() if now is None else now)
     claims = {

@@ -1,7 +1,7 @@
 // The transport's two plugin-backed HTTP endpoints, as pure functions
 // (docs/architecture-transport.md, HTTP endpoints): which endpoint a
 // request is for, the plugin request it becomes, and the HTTP answer the
-// plugin's event turns into. PROTOCOL.md 6.4 (POST /admin/channel/close)
+// plugin's event turns into. docs/operations.md, Closing a channel (POST /admin/channel/close)
 // and 6.5 (GET /metrics). No libwebsockets and no Janus here.
 #pragma once
 
@@ -37,7 +37,7 @@ struct HttpResponse {
     bool closeConnection = false;  // the request body was not read: do not keep the connection
 };
 
-// {"error": error} with that status, as PROTOCOL.md 6.4 answers.
+// {"error": error} with that status, as docs/operations.md, Closing a channel, lists.
 HttpResponse jsonError(int status, std::string_view error);
 
 // The plugin request of POST /admin/channel/close: the Authorization

@@ -1,5 +1,5 @@
 // Plain HTTP on the signal port (docs/architecture-transport.md, HTTP
-// endpoints): the demo's files, POST /admin/channel/close (PROTOCOL.md 6.4)
+// endpoints): the demo's files, POST /admin/channel/close (docs/operations.md, Closing a channel)
 // and GET /metrics (6.5). The two API endpoints are served by the plugin:
 // each HTTP request becomes one plugin request made through a Janus
 // session of its own (codec/plugin_call.hpp), submitted with
