@@ -21,6 +21,7 @@ import pytest
 from harness import http, tokens
 from harness.janus import gochat_prefix
 from harness.admin import JanusAdmin
+from harness.calls import enter_call
 from harness.clients import OP_RTC, T_JOIN, GoChatClient
 from harness.ids import snowflake, users
 from harness.scenario import Clients, run
@@ -34,13 +35,6 @@ ADMIN_CFG = dict(admin_ws=True, empty_room_ttl=2)
 @pytest.fixture
 def admin_janus(janus_factory):
     return janus_factory(**ADMIN_CFG)
-
-
-async def enter_call(c: GoChatClient, channel: int):
-    ack = await c.join(channel, tokens.mint(c.user_id, channel))
-    assert ack == {"ok": True}, f"{c.name} join refused: {ack}"
-    await c.wait_offers(1)
-    await c.wait_connected()
 
 
 def tool_admin_token(tmp_path, channel: int) -> str:

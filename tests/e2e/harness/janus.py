@@ -110,6 +110,8 @@ class JanusConfig:
     # Janus's stock sample event handler posting to this URL (events.broadcast
     # on, libjanus_sampleevh loaded, one event per POST); "" = no handlers
     event_handler_backend: str = ""
+    # RTP/ICE ports; a second Janus beside the pool's takes another range
+    rtp_port_range: str = "20000-40000"
     # More `general` keys of janus.plugin.gochat.sfu.jcfg as (key, value) pairs
     sfu_general: tuple = ()
 
@@ -187,7 +189,7 @@ def _janus_jcfg(cfg: JanusConfig, base: str):
         "certificates": {},
         "media": {
             "ipv6": False,
-            "rtp_port_range": "20000-40000",
+            "rtp_port_range": cfg.rtp_port_range,
         },
         "nat": {
             "nice_debug": False,
@@ -286,7 +288,7 @@ class JanusProcess:
     def ports(self):
         ports = []
         if self.cfg.gochat and self.cfg.gochat_ws_listens:
-            ports.append(GOCHAT_WS_PORT)
+            ports.append(int(dict(self.cfg.gochat_ws_settings).get("port", GOCHAT_WS_PORT)))
         if self.cfg.stock_ws:
             ports.append(STOCK_WS_PORT)
             if self.cfg.admin_ws:
