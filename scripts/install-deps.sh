@@ -24,6 +24,7 @@ TEST_PACKAGES=(
   clang-14 libclang-rt-14-dev   # make fuzz: clang++ -fsanitize=fuzzer,address,undefined
   clang-format-14   # make format-check (.clang-format)
   python3 python3-aiortc python3-websockets python3-numpy python3-pytest
+  python3-prometheus-client   # tests/e2e/test_metrics.py parses /metrics with its text parser
   iproute2 util-linux
   chromium chromium-driver python3-selenium   # the browser tests (tests/e2e/harness/browser.py)
 )

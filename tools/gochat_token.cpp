@@ -1,5 +1,7 @@
 // gochat-token: mints a GoChat SFU token (docs/tokens.md) and prints it,
-// alone, on stdout, for operators, load tests and the project's run script.
+// alone, on stdout, for operators, load tests and the project's run script:
+// a client's join token, an admin token for POST /admin/channel/close, or
+// the webhook token the SFU sends GoChat's webhook service.
 #include <getopt.h>
 
 #include <cerrno>
@@ -31,7 +33,7 @@ using gochat::sfu::PluginSettings;
 constexpr int kExitFailure = 1;  // a file, the config or minting failed
 constexpr int kExitUsage = 2;    // the command line itself is wrong
 
-constexpr int64_t kDefaultTtlSeconds = 120;  // GoChat's own token lifetime
+constexpr int64_t kDefaultTtlSeconds = 120;  // GoChat's own token lifetime (client and admin)
 constexpr size_t kMaxSecretFileBytes = 64 * 1024;
 constexpr size_t kMaxConfigFileBytes = 1024 * 1024;
 
@@ -60,10 +62,19 @@ constexpr Permission kPermissions[] = {
     {"move", "voice_move_members", &PermissionBits::moveMembers},
     {"admin", "administrator", &PermissionBits::administrator},
 };
-// An ordinary member's rights, as in PROTOCOL.md's token example.
+// An ordinary member's rights, as in docs/tokens.md's example.
 constexpr const char* kDefaultPermNames = "connect,speak,video";
 
+// Which token: what it is for decides its claims and its secret.
+enum class Kind {
+    Client,   // a join token (typ sfu, user_id, channel_id, perms), auth_secret
+    Admin,    // POST /admin/channel/close (typ admin, channel_id), auth_secret
+    Webhook,  // X-Webhook-Token (typ sfu, id), the webhook service's secret
+};
+
 struct Options {
+    Kind kind = Kind::Client;
+    std::optional<std::string> serviceId;  // --id, webhook tokens
     std::optional<std::string> secret;
     std::optional<std::string> secretFile;
     std::optional<std::string> configPath;
@@ -82,9 +93,23 @@ struct Options {
 void printHelp() {
     std::cout <<
         R"(Usage: gochat-token --user ID --channel ID SECRET-SOURCE [OPTIONS]
+       gochat-token --kind admin --channel ID SECRET-SOURCE [--ttl S]
+       gochat-token --kind webhook --id SERVICE-ID --secret-file PATH [--ttl S]
 
 Mints a GoChat SFU token (an HS256 JWT, see docs/tokens.md) and prints it,
 and nothing else, on stdout.
+
+Kinds (--kind, default client):
+  client     a client's join token: typ "sfu", user_id, channel_id, perms,
+             signed with the plugin's auth_secret (--user, --channel required)
+  admin      an admin token for POST /admin/channel/close: typ "admin", aud
+             ["sfu"], channel_id (0 = any channel), user_id 0, signed with the
+             plugin's auth_secret, 120 s by default as GoChat issues them
+             (--channel required)
+  webhook    the X-Webhook-Token the SFU sends GoChat's webhook service:
+             {"typ":"sfu","id":SERVICE-ID,"iat"}, signed with the WEBHOOK
+             SERVICE's secret (--secret or --secret-file, never --config);
+             no exp unless --ttl is given (--id required)
 
 Secret (one source is required):
   --secret S           the HMAC-SHA256 secret. Other local users can read it
@@ -98,10 +123,14 @@ Secret (one source is required):
                        permissions group.
 
 Claims:
-  --user ID            user_id, a non-zero int64 (required)
-  --channel ID         channel_id, an int64 (required); 0 leaves the claim
-                       out, and the token then names no channel
+  --user ID            user_id, a non-zero int64 (required; client only)
+  --channel ID         channel_id, an int64 (required for client and admin);
+                       0 leaves a client token's claim out, and the token
+                       then names no channel; an admin token with 0 may
+                       close any channel
+  --id SERVICE-ID      the webhook token's id (the heartbeat's "id")
   --guild ID           guild_id, an int64 (informational; 0 leaves it out)
+  (--guild, --perms, --perm and --moved are for client tokens only)
   --perms N            the permission bitmask, a decimal int64
   --perm LIST          comma-separated permission names, repeatable:
                        connect, speak, video, mute, deafen, move, admin.
@@ -111,7 +140,7 @@ Claims:
   --moved              moved=true: the user was moved here by a moderator
                        (joins even if blocked; gets connect, speak and video)
   --ttl SECONDS        lifetime, > 0 (default )"
-              << kDefaultTtlSeconds << R"()
+              << kDefaultTtlSeconds << R"(; webhook tokens: none, no exp)
   --issuer NAME        iss; must match the plugin's issuer (default: the
                        config's general.issuer, else gochat)
   --issued-at UNIX     iat in unix seconds (default now); exp is iat + ttl,
@@ -128,9 +157,12 @@ Permission bits (name, config key, default bit):
 Exit status: 0 the token was printed; 1 a file or the config could not be
 read, or minting failed; 2 the command line is wrong.
 
-Example:
+Examples:
   gochat-token --config /etc/janus/janus.plugin.gochat.sfu.jcfg \
       --user 42 --channel 789 --perm connect,speak
+  gochat-token --kind admin --config /etc/janus/janus.plugin.gochat.sfu.jcfg \
+      --channel 789
+  gochat-token --kind webhook --secret-file /run/secrets/webhook --id sfu-eu-1
 )";
 }
 
@@ -150,9 +182,60 @@ void setOnce(std::optional<T>& slot, T value, const char* option) {
     slot = std::move(value);
 }
 
+Kind parseKind(const char* text) {
+    const std::string_view kind(text);
+    if (kind == "client") return Kind::Client;
+    if (kind == "admin") return Kind::Admin;
+    if (kind == "webhook") return Kind::Webhook;
+    throw UsageError(std::string("--kind is client, admin or webhook, not '") + text + "'");
+}
+
+// What each kind needs and refuses; the claims of one kind given to another
+// are an operator's mistake, not something to ignore silently.
+void validateKind(const Options& options) {
+    const bool clientClaims =
+        options.user || options.guild || options.perms || !options.permLists.empty() || options.moved;
+    switch (options.kind) {
+        case Kind::Client:
+            if (!options.user) throw UsageError("--user is required");
+            if (*options.user == 0) throw UsageError("--user must not be 0");
+            if (!options.channel) throw UsageError("--channel is required (0 for a token naming no channel)");
+            if (options.serviceId) throw UsageError("--id is for --kind webhook");
+            return;
+        case Kind::Admin:
+            if (!options.channel) throw UsageError("--channel is required (0 for a token closing any channel)");
+            if (clientClaims) throw UsageError("--user, --guild, --perms, --perm and --moved are for client tokens");
+            if (options.serviceId) throw UsageError("--id is for --kind webhook");
+            return;
+        case Kind::Webhook:
+            if (!options.serviceId || options.serviceId->empty()) throw UsageError("--id is required (the service id)");
+            if (clientClaims || options.channel)
+                throw UsageError("a webhook token carries no user, channel or permissions");
+            if (options.configPath)
+                throw UsageError(
+                    "a webhook token is signed with the webhook service's secret, not the plugin's: "
+                    "give --secret or --secret-file");
+            if (options.issuer) throw UsageError("a webhook token has no issuer");
+            return;
+    }
+}
+
+void validate(const Options& options) {
+    validateKind(options);
+    if (options.secret && options.secretFile) throw UsageError("give --secret or --secret-file, not both");
+    if (!options.secret && !options.secretFile && !options.configPath) {
+        throw UsageError("no secret: give --secret, --secret-file or --config");
+    }
+    if (options.perms && !options.permLists.empty()) throw UsageError("give --perms or --perm, not both");
+    if (options.ttl && *options.ttl <= 0) throw UsageError("--ttl must be positive");
+    if (options.issuer && options.issuer->empty()) throw UsageError("--issuer must not be empty");
+}
+
 Options parseArguments(int argc, char** argv) {
     enum Flag {
-        kSecret = 256,
+        kKind = 256,
+        kId,
+        kSecret,
         kSecretFile,
         kConfig,
         kUser,
@@ -166,6 +249,8 @@ Options parseArguments(int argc, char** argv) {
         kIssuedAt
     };
     static const option kLongOptions[] = {
+        {"kind", required_argument, nullptr, kKind},
+        {"id", required_argument, nullptr, kId},
         {"secret", required_argument, nullptr, kSecret},
         {"secret-file", required_argument, nullptr, kSecretFile},
         {"config", required_argument, nullptr, kConfig},
@@ -188,6 +273,8 @@ Options parseArguments(int argc, char** argv) {
     while ((flag = getopt_long(argc, argv, ":h", kLongOptions, nullptr)) != -1) {
         switch (flag) {
             case 'h': options.help = true; break;
+            case kKind: options.kind = parseKind(optarg); break;
+            case kId: setOnce(options.serviceId, std::string(optarg), "--id"); break;
             case kSecret: setOnce(options.secret, std::string(optarg), "--secret"); break;
             case kSecretFile: setOnce(options.secretFile, std::string(optarg), "--secret-file"); break;
             case kConfig: setOnce(options.configPath, std::string(optarg), "--config"); break;
@@ -207,18 +294,7 @@ Options parseArguments(int argc, char** argv) {
         }
     }
     if (optind < argc) throw UsageError("unexpected argument '" + std::string(argv[optind]) + "'");
-    if (options.help) return options;
-
-    if (!options.user) throw UsageError("--user is required");
-    if (*options.user == 0) throw UsageError("--user must not be 0");
-    if (!options.channel) throw UsageError("--channel is required (0 for a token naming no channel)");
-    if (options.secret && options.secretFile) throw UsageError("give --secret or --secret-file, not both");
-    if (!options.secret && !options.secretFile && !options.configPath) {
-        throw UsageError("no secret: give --secret, --secret-file or --config");
-    }
-    if (options.perms && !options.permLists.empty()) throw UsageError("give --perms or --perm, not both");
-    if (options.ttl && *options.ttl <= 0) throw UsageError("--ttl must be positive");
-    if (options.issuer && options.issuer->empty()) throw UsageError("--issuer must not be empty");
+    if (!options.help) validate(options);
     return options;
 }
 
@@ -311,14 +387,7 @@ int64_t permissionMask(const Options& options, const Settings& settings) {
     return static_cast<int64_t>(mask);
 }
 
-int run(int argc, char** argv) {
-    const Options options = parseArguments(argc, argv);
-    if (options.help) {
-        printHelp();
-        return 0;
-    }
-    const Settings settings = loadSettings(options);
-
+std::string mint(const Options& options, const Settings& settings) {
     gochat::auth::TokenPolicy policy;
     policy.secret = settings.secret;
     // --issuer, else the config's, else the policy's default ("gochat").
@@ -327,16 +396,35 @@ int run(int argc, char** argv) {
     } else if (settings.issuer) {
         policy.issuer = *settings.issuer;
     }
+    const int64_t issuedAt = options.issuedAt ? *options.issuedAt : static_cast<int64_t>(std::time(nullptr));
+    switch (options.kind) {
+        case Kind::Admin:
+            return gochat::auth::mintAdminToken(*options.channel, policy, issuedAt,
+                                                options.ttl.value_or(kDefaultTtlSeconds));
+        case Kind::Webhook:
+            // GoChat's webhook service checks no exp: the token lives in the
+            // SFU's configuration until rotated.
+            return gochat::auth::mintServiceToken(*options.serviceId, settings.secret, issuedAt,
+                                                  options.ttl.value_or(0));
+        case Kind::Client: break;
+    }
     gochat::auth::TokenClaims claims;
     claims.userId = *options.user;
     claims.channelId = *options.channel;
     claims.guildId = options.guild.value_or(0);
     claims.perms = permissionMask(options, settings);
     claims.moved = options.moved;
-    const int64_t issuedAt = options.issuedAt ? *options.issuedAt : static_cast<int64_t>(std::time(nullptr));
+    return gochat::auth::mintToken(claims, policy, issuedAt, options.ttl.value_or(kDefaultTtlSeconds));
+}
 
-    const std::string token =
-        gochat::auth::mintToken(claims, policy, issuedAt, options.ttl.value_or(kDefaultTtlSeconds));
+int run(int argc, char** argv) {
+    const Options options = parseArguments(argc, argv);
+    if (options.help) {
+        printHelp();
+        return 0;
+    }
+    const Settings settings = loadSettings(options);
+    const std::string token = mint(options, settings);
     if (token.empty()) throw Failure("could not mint the token");
     std::cout << token << '\n' << std::flush;
     if (!std::cout) throw Failure("could not write the token to stdout");

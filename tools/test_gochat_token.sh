@@ -118,6 +118,39 @@ printf 'general: { auth_secret = "x"\n' >"$work/broken.jcfg"
 expect_exit 1 --config "$work/broken.jcfg" --user 1 --channel 1
 grep -q "line 2" "$work/err" || fail "a config error names its line: $(cat "$work/err")"
 
+# --kind admin: what GoChat's API sends with POST /admin/channel/close.
+expect_exit 2 --kind admin --secret s
+expect_exit 2 --kind admin --secret s --channel 5 --user 42
+expect_exit 2 --kind admin --secret s --channel 5 --perm connect
+expect_exit 2 --kind admin --secret s --channel 5 --id x
+expect_exit 2 --kind root --secret s --channel 5
+c=$(claims "$("$TOOL" --kind admin --secret s3cret --channel 1234567890123456789 --issued-at 1700000000)" s3cret)
+expect_claim "$c" typ '"admin"'
+expect_claim "$c" aud '["sfu"]'
+expect_claim "$c" iss '"gochat"'
+expect_claim "$c" channel_id 1234567890123456789
+expect_claim "$c" user_id 0
+expect_claim "$c" iat 1700000000
+expect_claim "$c" exp 1700000120
+expect_claim "$c" perms -
+# channel 0 (any channel) is written, as GoChat writes it; the config gives secret and issuer.
+c=$(claims "$("$TOOL" --kind admin --config "$work/plugin.jcfg" --channel 0 --ttl 30 --issued-at 10)" 'from config!')
+expect_claim "$c" channel_id 0
+expect_claim "$c" iss '"gochat-eu"'
+expect_claim "$c" exp 40
+
+# --kind webhook: {"typ":"sfu","id":...} with the webhook service's secret, no exp by default.
+expect_exit 2 --kind webhook --secret s
+expect_exit 2 --kind webhook --secret s --id sfu-1 --channel 5
+expect_exit 2 --kind webhook --secret s --id sfu-1 --user 5
+expect_exit 2 --kind webhook --config "$work/plugin.jcfg" --id sfu-1
+expect_exit 2 --kind webhook --secret s --id sfu-1 --issuer gochat
+printf 'hook secret\n' >"$work/hook"
+c=$(claims "$("$TOOL" --kind webhook --secret-file "$work/hook" --id sfu-eu-1 --issued-at 1700000000)" 'hook secret')
+[ "$c" = '{"iat": 1700000000, "id": "sfu-eu-1", "typ": "sfu"}' ] || fail "webhook claims: $c"
+c=$(claims "$("$TOOL" --kind webhook --secret s --id a --ttl 60 --issued-at 100)" s)
+expect_claim "$c" exp 160
+
 if [ "$failures" -ne 0 ]; then
   echo "$failures failure(s)" >&2
   exit 1

@@ -1,5 +1,5 @@
 """Hostile input and failure, end to end (issue "Hostile input and failure",
-parts 3 and 4). Contract: PROTOCOL.md 3.1 and 3.7; docs/protocol.md,
+parts 3 and 4). Contract: docs/protocol.md; docs/protocol.md,
 docs/architecture-transport.md (limits, close codes), docs/security.md.
 
 In every test two legitimate users, A (440 Hz) and B (660 Hz), talk in a
@@ -742,7 +742,7 @@ def test_privileged_requests_from_members_and_from_moderators_of_other_channels_
 def test_replayed_token_of_a_kicked_user_rejoins_until_blocked(abuse_janus):
     """A kick is not a ban: the kicked user's token (valid 2 minutes) joins
     again; only a block keeps it out (and a moved=true token passes even
-    that, PROTOCOL.md 3.1). Documented in docs/security.md."""
+    that, docs/protocol.md). Documented in docs/security.md."""
     async def scenario():
         async with Clients() as cl:
             call = await Call(abuse_janus).start(cl)

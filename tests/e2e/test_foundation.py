@@ -1,6 +1,6 @@
 """Foundation of the GoChat SFU: join, hear each other, late join, leave,
 permissions, refusals, session keepalive, first-offer shape, heartbeat,
-bad input. Contract: PROTOCOL.md and docs/plugin-api.md.
+bad input. Contract: docs/protocol.md and docs/plugin-api.md.
 
 Every participant plays its own sine tone; a test asserts who hears which
 frequency from which `user-<id>` stream."""

@@ -1,7 +1,7 @@
 """The plugin works identically through Janus's stock WebSocket transport
-with the plain Janus API (DESIGN.md: "swap transports without touching room
-logic"): a plain-API participant and a GoChat-protocol participant share a
-room and hear each other."""
+with the plain Janus API (docs/plugin-api.md: the room logic lives in the
+plugin, whatever the transport): a plain-API participant and a
+GoChat-protocol participant share a room and hear each other."""
 
 from harness import tokens
 from harness.clients import stream_of

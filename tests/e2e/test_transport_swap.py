@@ -1,9 +1,9 @@
-"""Swapping transports changes nothing in the room (DESIGN.md: "swap
-transports without touching room logic"): a participant on the GoChat
+"""Swapping transports changes nothing in the room (docs/plugin-api.md: the
+room logic lives in the plugin, whatever the transport): a participant on the GoChat
 transport ({op,t,d} on :3300) and one on Janus's stock WebSocket transport
 (plain Janus API, `janus-protocol`, :8188) share a room, hear each other,
-and a moderator on either side acts on the other. Contract: PROTOCOL.md
-3.5, docs/plugin-api.md."""
+and a moderator on either side acts on the other. Contract: docs/protocol.md
+(voice control), docs/plugin-api.md."""
 
 import asyncio
 

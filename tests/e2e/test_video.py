@@ -2,7 +2,7 @@
 `user-<id>` stream; cameras turned on and off mid-call the way GoChat's web
 client does it (`{"event":"negotiate"}` + the fresh server offer) and
 through client offers (t 501); glare ("offer in flight"); PermVoiceVideo;
-the m-line bound under churn. Contract: PROTOCOL.md 3.2, 3.3 and 3.8,
+the m-line bound under churn. Contract: docs/protocol.md (negotiation, media rules, the web client),
 docs/protocol.md, docs/plugin-api.md.
 
 Clients use `WebClientPeer`, which answers like FlameInTheDark/gochatui's

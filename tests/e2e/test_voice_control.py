@@ -1,5 +1,5 @@
 """Voice control (t 505-512), replaced sessions and the speaking indicator
-(t 514), end to end. Contract: PROTOCOL.md 3.1, 3.5, 3.6 and 4;
+(t 514), end to end. Contract: docs/protocol.md, 3.5, 3.6 and 4;
 docs/protocol.md and docs/plugin-api.md.
 
 Every participant plays its own sine tone; a test asserts what a user would

@@ -163,6 +163,11 @@ scenarios = {
                             {"request": "block", "user": 103, "block": True}, J(), J(), J(),
                             {"request": "block", "user": 102, "block": False, "wait": True}, J(moved=True)],
     "scenario-channel-mismatch": [J(token_channel=790), J(perms=0), J(token_channel=789, disconnect=True), J(wait=True)],
+    # An operator closes a channel (the admin token is the adapter's business).
+    "scenario-close-channel": [J(), J(), J(ch=790), {"request": "close_channel", "token": "x", "channel_id": 789},
+                               {"request": "close_channel", "channel_id": 0},
+                               {"request": "close_channel", "token": "x", "channel_id": 790, "wait": True},
+                               {"request": "close_channel"}, J()],
 }
 for name, steps in scenarios.items(): write("request", name, json.dumps(steps, separators=(",", ":")))
 

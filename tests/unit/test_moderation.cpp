@@ -226,6 +226,65 @@ void moderation_before_join_is_refused(void**) {
     assert_string_equal(field<std::string>(*findEvent(effects, 9, "error"), "error").c_str(), "not joined");
 }
 
+// --- an operator closes the channel (docs/operations.md, Closing a channel)
+
+void close_channel_tells_everyone_and_closes_every_peer(void**) {
+    Room2 room(kMove);
+    room.registry.setSpeaking(kBobSession, true);
+    const Effects effects = room.registry.closeChannel(kChannel, room.now);
+    for (SessionId session : {kModSession, kBobSession}) {
+        const WireEvent* notice = findEvent(effects, session, "channel_closed");
+        assert_non_null(notice);
+        assert_int_equal(notice->t, 510);
+        assert_string_equal(errorOf(*notice).c_str(), "channel closed");
+        assert_true(notice->close.has_value());
+        assert_int_equal(notice->close->code, 1000);
+        assert_string_equal(notice->close->reason.c_str(), "channel closed");
+        assert_false(room.registry.isJoined(session));
+    }
+    const std::vector<event::ParticipantLeft> left = only<event::ParticipantLeft>(effects);
+    assert_int_equal(left.size(), 2);
+    for (const event::ParticipantLeft& one : left) assert_true(one.reason == LeaveReason::Closed);
+    assert_int_equal(only<ClosePeer>(effects).size(), 2);
+    // Nobody is left to re-offer, to tell who stops speaking, or to forward to.
+    assert_true(only<SendOffer>(effects).empty());
+    assert_true(only<event::SpeakingChanged>(effects).empty());
+    for (const SetFanout& fanout : only<SetFanout>(effects)) assert_true(fanout.targets.empty());
+    assert_int_equal(room.registry.participantCount(), 0);
+}
+
+void close_channel_leaves_other_channels_alone(void**) {
+    Room2 room(0);
+    JoinRequest elsewhere;
+    elsewhere.session = 7;
+    elsewhere.channel = 42;
+    elsewhere.user = 7777777777777777777;
+    elsewhere.perms = kVoice;
+    assert_int_equal(only<event::ParticipantJoined>(room.registry.join(elsewhere, room.now)).size(), 1);
+    const Effects effects = room.registry.closeChannel(42, room.now);
+    assert_int_equal(only<event::ParticipantLeft>(effects).size(), 1);
+    assert_null(findEvent(effects, kModSession, "channel_closed"));
+    assert_null(findEvent(effects, kBobSession, "channel_closed"));
+    assert_true(room.registry.isJoined(kModSession) && room.registry.isJoined(kBobSession));
+}
+
+void close_channel_of_an_empty_or_unknown_channel_changes_nothing(void**) {
+    Room2 room(0);
+    assert_true(room.registry.closeChannel(99, room.now).empty());
+    room.registry.closeChannel(kChannel, room.now);
+    assert_true(room.registry.closeChannel(kChannel, room.now).empty());
+}
+
+void close_channel_keeps_the_block_list_and_lets_others_rejoin(void**) {
+    Room2 room(kMove);
+    constexpr UserId kEve = 3333333333333333333;
+    room.registry.block(kModSession, kEve, true, room.now);
+    room.registry.closeChannel(kChannel, room.now);
+    const Effects refused = room.join(5, kEve, kVoice);
+    assert_string_equal(errorOf(*findEvent(refused, 5, "join_refused")).c_str(), "blocked");
+    assert_non_null(findEvent(room.join(6, kBob, kVoice), 6, "joined"));
+}
+
 }  // namespace
 
 int main() {
@@ -246,6 +305,10 @@ int main() {
         cmocka_unit_test(muted_users_are_never_speaking_and_unmuting_shows_them_again),
         cmocka_unit_test(newcomer_learns_who_is_already_speaking),
         cmocka_unit_test(moderation_before_join_is_refused),
+        cmocka_unit_test(close_channel_tells_everyone_and_closes_every_peer),
+        cmocka_unit_test(close_channel_leaves_other_channels_alone),
+        cmocka_unit_test(close_channel_of_an_empty_or_unknown_channel_changes_nothing),
+        cmocka_unit_test(close_channel_keeps_the_block_list_and_lets_others_rejoin),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -39,13 +39,15 @@ void an_empty_file_gives_the_documented_defaults(void**) {
     assert_int_equal(settings->answerTimeoutSeconds, 30);
     assert_int_equal(settings->bits.connect, 20);
     assert_int_equal(settings->bits.administrator, 26);
+    assert_true(settings->events);
+    assert_false(settings->speakingEvents);
 }
 
 void every_setting_is_read_quoted_or_not(void**) {
     std::string error;
     const auto settings = settingsOf(
         "general: { auth_secret = \"s3cret\"; issuer = \"me\"; token_leeway = \"4\"; empty_room_ttl = 0;\n"
-        "  max_participants = 50; answer_timeout = 12 }\n"
+        "  max_participants = 50; answer_timeout = 12; events = false; speaking_events = \"yes\" }\n"
         "permissions: { voice_connect = 1; voice_speak = \"2\"; administrator = 62 }\n"
         "speaking: { voice_level = 40; attack_ms = 100; release_ms = 500 }\n",
         error);
@@ -56,6 +58,8 @@ void every_setting_is_read_quoted_or_not(void**) {
     assert_int_equal(settings->emptyRoomTtlSeconds, 0);
     assert_int_equal(settings->maxParticipants, 50);
     assert_int_equal(settings->answerTimeoutSeconds, 12);
+    assert_false(settings->events);
+    assert_true(settings->speakingEvents);
     assert_int_equal(settings->bits.connect, 1);
     assert_int_equal(settings->bits.speak, 2);
     assert_int_equal(settings->bits.video, 22);

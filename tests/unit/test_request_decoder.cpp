@@ -117,6 +117,70 @@ void replies_use_each_requests_envelope_t(void**) {
     assert_int_equal(envelopeTypeOf(kindOf(Request{request::Negotiate{}})), 0);
 }
 
+// The plugin applies the order of docs/operations.md, Closing a channel (token, body, channel), so the
+// decoder never refuses a close_channel: missing or mistyped fields read as
+// empty and 0.
+void close_channel_decodes_whatever_fields_it_has(void**) {
+    const DecodedRequest decoded =
+        decode(R"({"request":"close_channel","token":"Bearer t","channel_id":1234567890123456789})");
+    const auto* full = requestOf<request::CloseChannel>(decoded);
+    assert_non_null(full);
+    assert_string_equal(full->token.c_str(), "Bearer t");
+    assert_true(full->channel == 1234567890123456789);
+    for (const char* body :
+         {R"({"request":"close_channel"})", R"({"request":"close_channel","token":5,"channel_id":"9"})",
+          R"({"request":"close_channel","channel_id":9.5,"token":null})"}) {
+        const DecodedRequest partialDecoded = decode(body);
+        const auto* partial = requestOf<request::CloseChannel>(partialDecoded);
+        assert_non_null(partial);
+        assert_true(partial->token.empty());
+        assert_true(partial->channel == 0);
+    }
+}
+
+void only_join_and_close_channel_are_valid_before_joining(void**) {
+    assert_false(needsJoin(Request{request::Join{}}));
+    assert_false(needsJoin(Request{request::CloseChannel{}}));
+    assert_true(needsJoin(Request{request::Leave{}}));
+    assert_true(needsJoin(Request{request::Kick{}}));
+    assert_int_equal(envelopeTypeOf(kindOf(Request{request::CloseChannel{}})), 0);
+}
+
+// Its answers name the HTTP status of docs/operations.md, Closing a channel.
+void close_channel_answers_carry_the_http_status(void**) {
+    struct Case {
+        Refusal reason;
+        int64_t status;
+        const char* error;
+    };
+    for (const Case& c :
+         {Case{Refusal::Unauthorized, 401, "unauthorized"}, Case{Refusal::InvalidMessage, 400, "invalid body"},
+          Case{Refusal::ChannelMismatch, 403, "channel mismatch"}}) {
+        const std::vector<WireEvent> events =
+            wireEventsOf(Effect{event::RequestRefused{3, RequestKind::CloseChannel, c.reason}});
+        assert_int_equal(events.size(), 1);
+        const WireEvent& answer = events.front();
+        assert_int_equal(answer.to, 3);
+        assert_string_equal(answer.name.c_str(), "close_channel");
+        assert_true(answer.answersRequest);
+        assert_false(answer.close.has_value());
+        bool sawStatus = false, sawError = false;
+        for (const auto& [key, value] : answer.fields) {
+            if (key == "status") sawStatus = std::get<int64_t>(value) == c.status;
+            if (key == "error") sawError = std::get<std::string>(value) == c.error;
+        }
+        assert_true(sawStatus && sawError);
+    }
+    const std::vector<WireEvent> done = wireEventsOf(Effect{event::RequestDone{3, RequestKind::CloseChannel}});
+    assert_int_equal(done.size(), 1);
+    bool ok = false;
+    for (const auto& [key, value] : done.front().fields) {
+        if (key == "status") ok = std::get<int64_t>(value) == 204;
+        assert_string_not_equal(key.c_str(), "error");
+    }
+    assert_true(ok);
+}
+
 }  // namespace
 
 int main() {
@@ -128,6 +192,9 @@ int main() {
         cmocka_unit_test(offers_and_answers_need_a_matching_jsep),
         cmocka_unit_test(unknown_or_nameless_requests_are_invalid),
         cmocka_unit_test(replies_use_each_requests_envelope_t),
+        cmocka_unit_test(close_channel_decodes_whatever_fields_it_has),
+        cmocka_unit_test(only_join_and_close_channel_are_valid_before_joining),
+        cmocka_unit_test(close_channel_answers_carry_the_http_status),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -1,4 +1,4 @@
-// GoChat SFU token verification (PROTOCOL.md 3.1). See docs/tokens.md for
+// GoChat SFU token verification (docs/protocol.md). See docs/tokens.md for
 // the rules, the order of the checks and the libjwt 1.10 traps handled here.
 //
 // Division of labour: this file does every structural and semantic check
@@ -34,6 +34,7 @@ constexpr size_t kHardMaxTokenBytes = 64 * 1024;
 constexpr std::string_view kBearerPrefix = "bearer ";
 constexpr std::string_view kAlgorithm = "HS256";
 constexpr std::string_view kTokenType = "sfu";
+constexpr std::string_view kAdminTokenType = "admin";
 constexpr std::string_view kAudience = "sfu";
 
 using JwtPtr = Owned<jwt_t, jwt_free>;
@@ -241,47 +242,72 @@ TokenError readClaims(const json_t* payload, TokenClaims& claims) {
     return TokenError::None;
 }
 
-}  // namespace
-
-TokenResult verifyToken(std::string_view token, const TokenPolicy& policy, int64_t nowUnixSeconds) {
-    TokenResult result;
-    auto refuse = [&result](TokenError error) {
-        result.error = error;
-        return result;
-    };
-
-    if (token.size() > policy.maxTokenBytes || token.size() > kHardMaxTokenBytes) {
-        return refuse(TokenError::TooLarge);
-    }
+// Everything a client token and an admin token share (docs/tokens.md, The
+// checks, in order): size, shape, header, signature, then `iss`, `typ`
+// (`type`), `aud` and the validity window. On success `payload` holds the
+// authentic claims.
+TokenError verifyCommon(std::string_view token, const TokenPolicy& policy, int64_t now, std::string_view type,
+                        JsonRef& payload, int64_t& expiresAt) {
+    if (token.size() > policy.maxTokenBytes || token.size() > kHardMaxTokenBytes) return TokenError::TooLarge;
     token = stripBearer(token);
 
     const std::optional<CompactToken> parts = splitCompact(token);
-    if (!parts) return refuse(TokenError::Malformed);
+    if (!parts) return TokenError::Malformed;
     // Parsed before the signature is checked only to refuse early; nothing
     // read from either object is believed until the signature verifies.
     const JsonRef header = decodeObject(parts->header);
-    if (!header) return refuse(TokenError::Malformed);
-    if (const TokenError error = checkHeader(header.get()); error != TokenError::None) return refuse(error);
-    const JsonRef payload = decodeObject(parts->payload);
-    if (!payload) return refuse(TokenError::Malformed);
+    if (!header) return TokenError::Malformed;
+    if (const TokenError error = checkHeader(header.get()); error != TokenError::None) return error;
+    JsonRef claims = decodeObject(parts->payload);
+    if (!claims) return TokenError::Malformed;
 
-    if (!signatureVerifies(token, policy.secret)) return refuse(TokenError::BadSignature);
+    if (!signatureVerifies(token, policy.secret)) return TokenError::BadSignature;
 
     // From here on the payload is authentic; check what it says. The order
     // (identity of the token, then its validity window, then its content)
     // is documented in docs/tokens.md.
-    const json_t* claims = payload.get();
-    TokenError error = checkStringClaim(claims, "iss", policy.issuer, TokenError::WrongIssuer);
-    if (error == TokenError::None) error = checkStringClaim(claims, "typ", kTokenType, TokenError::WrongType);
-    if (error == TokenError::None) error = checkAudience(claims);
-    TokenClaims read;
-    if (error == TokenError::None) {
-        error = checkValidityWindow(claims, nowUnixSeconds, std::max<int64_t>(policy.leewaySeconds, 0), read.expiresAt);
-    }
-    if (error == TokenError::None) error = readClaims(claims, read);
-    if (error != TokenError::None) return refuse(error);
+    TokenError error = checkStringClaim(claims.get(), "iss", policy.issuer, TokenError::WrongIssuer);
+    if (error == TokenError::None) error = checkStringClaim(claims.get(), "typ", type, TokenError::WrongType);
+    if (error == TokenError::None) error = checkAudience(claims.get());
+    if (error == TokenError::None)
+        error = checkValidityWindow(claims.get(), now, std::max<int64_t>(policy.leewaySeconds, 0), expiresAt);
+    if (error == TokenError::None) payload = std::move(claims);
+    return error;
+}
 
-    result.claims = read;  // only a fully verified token hands out claims
+}  // namespace
+
+TokenResult verifyToken(std::string_view token, const TokenPolicy& policy, int64_t nowUnixSeconds) {
+    TokenResult result;
+    JsonRef payload;
+    TokenClaims read;
+    TokenError error = verifyCommon(token, policy, nowUnixSeconds, kTokenType, payload, read.expiresAt);
+    if (error == TokenError::None) error = readClaims(payload.get(), read);
+    result.error = error;
+    if (error == TokenError::None) result.claims = read;  // only a fully verified token hands out claims
+    return result;
+}
+
+AdminTokenResult verifyAdminToken(std::string_view token, const TokenPolicy& policy, int64_t nowUnixSeconds) {
+    AdminTokenResult result;
+    JsonRef payload;
+    int64_t expiresAt = 0;
+    TokenError error = verifyCommon(token, policy, nowUnixSeconds, kAdminTokenType, payload, expiresAt);
+    int64_t channel = 0;
+    if (error == TokenError::None) {
+        // GoChat's API always writes channel_id (0 = any channel); absent
+        // reads as 0 the same way, a non-integer is refused.
+        const json_t* value = json_object_get(payload.get(), "channel_id");
+        if (value && !json_is_integer(value))
+            error = TokenError::WrongClaimType;
+        else if (value)
+            channel = static_cast<int64_t>(json_integer_value(value));
+    }
+    result.error = error;
+    if (error == TokenError::None) {
+        result.channelId = channel;
+        result.expiresAt = expiresAt;
+    }
     return result;
 }
 
@@ -303,16 +329,39 @@ const char* tokenErrorName(TokenError error) {
     return "unknown";  // a value cast from outside the enumeration
 }
 
-std::string mintToken(const TokenClaims& claims, const TokenPolicy& policy, int64_t issuedAt, int64_t lifetimeSeconds) {
-    // Same refusal as verification: an empty key signs nothing worth having.
-    if (policy.secret.empty() || policy.secret.size() > static_cast<size_t>(INT_MAX)) return {};
+namespace {
 
+// HS256 over `payload`; "" when the secret is empty or libjwt fails.
+std::string signPayload(const JsonRef& payload, const std::string& secret) {
+    // Same refusal as verification: an empty key signs nothing worth having.
+    if (secret.empty() || secret.size() > static_cast<size_t>(INT_MAX)) return {};
+    jwt_t* created = nullptr;
+    if (jwt_new(&created) != 0) return {};
+    const JwtPtr jwt(created);
+    if (jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret.data()),
+                    static_cast<int>(secret.size())) != 0) {
+        return {};
+    }
+    // Grants go in as JSON text so that int64 values never pass through
+    // jwt_add_grant_int's `long`.
+    if (jwt_add_grants_json(jwt.get(), payload.dump().c_str()) != 0) return {};
+    const MallocString token(jwt_encode_str(jwt.get()));
+    return token ? std::string(token.get()) : std::string();
+}
+
+JsonRef sfuAudience() {
     JsonRef audience = JsonRef::array();
     json_array_append_new(audience.get(), json_string(std::string(kAudience).c_str()));
+    return audience;
+}
+
+}  // namespace
+
+std::string mintToken(const TokenClaims& claims, const TokenPolicy& policy, int64_t issuedAt, int64_t lifetimeSeconds) {
     JsonRef payload = JsonRef::object();
     payload.setString("typ", kTokenType)
         .setString("iss", policy.issuer)
-        .set("aud", std::move(audience))
+        .set("aud", sfuAudience())
         .setInt("user_id", claims.userId)
         .setInt("perms", claims.perms)
         .setBool("moved", claims.moved)
@@ -321,19 +370,29 @@ std::string mintToken(const TokenClaims& claims, const TokenPolicy& policy, int6
     // Absent rather than 0: a token without channel_id names no channel.
     if (claims.channelId != 0) payload.setInt("channel_id", claims.channelId);
     if (claims.guildId != 0) payload.setInt("guild_id", claims.guildId);
+    return signPayload(payload, policy.secret);
+}
 
-    jwt_t* created = nullptr;
-    if (jwt_new(&created) != 0) return {};
-    const JwtPtr jwt(created);
-    if (jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(policy.secret.data()),
-                    static_cast<int>(policy.secret.size())) != 0) {
-        return {};
-    }
-    // Grants go in as JSON text so that int64 values never pass through
-    // jwt_add_grant_int's `long`.
-    if (jwt_add_grants_json(jwt.get(), payload.dump().c_str()) != 0) return {};
-    const MallocString token(jwt_encode_str(jwt.get()));
-    return token ? std::string(token.get()) : std::string();
+std::string mintAdminToken(int64_t channelId, const TokenPolicy& policy, int64_t issuedAt, int64_t lifetimeSeconds) {
+    // The claims GoChat's API writes for its close-channel call: user_id 0
+    // and channel_id always present (0 = any channel).
+    JsonRef payload = JsonRef::object();
+    payload.setString("typ", kAdminTokenType)
+        .setString("iss", policy.issuer)
+        .set("aud", sfuAudience())
+        .setInt("user_id", 0)
+        .setInt("channel_id", channelId)
+        .setInt("iat", issuedAt)
+        .setInt("exp", addSaturated(issuedAt, lifetimeSeconds));
+    return signPayload(payload, policy.secret);
+}
+
+std::string mintServiceToken(std::string_view serviceId, const std::string& secret, int64_t issuedAt,
+                             int64_t lifetimeSeconds) {
+    JsonRef payload = JsonRef::object();
+    payload.setString("typ", kTokenType).setString("id", serviceId).setInt("iat", issuedAt);
+    if (lifetimeSeconds > 0) payload.setInt("exp", addSaturated(issuedAt, lifetimeSeconds));
+    return signPayload(payload, secret);
 }
 
 }  // namespace gochat::auth

@@ -146,6 +146,8 @@ std::optional<PluginSettings> parsePluginSettings(const jcfg::JcfgFile& file, st
         !file.readInteger("general.empty_room_ttl", 0, 86400, settings.emptyRoomTtlSeconds, error) ||
         !file.readInteger("general.max_participants", 0, 100000, settings.maxParticipants, error) ||
         !file.readInteger("general.answer_timeout", 0, 3600, settings.answerTimeoutSeconds, error) ||
+        !file.readBoolean("general.events", settings.events, error) ||
+        !file.readBoolean("general.speaking_events", settings.speakingEvents, error) ||
         !readPermissionBits(file, settings.bits, error) || !readSpeaking(file, settings.speaking, error) ||
         !readWebhook(file, settings.webhook, error))
         return std::nullopt;

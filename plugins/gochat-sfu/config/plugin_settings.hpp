@@ -36,6 +36,8 @@ struct PluginSettings {
     int64_t emptyRoomTtlSeconds = 10;
     int64_t maxParticipants = 0;        // per room; 0 = unlimited
     int64_t answerTimeoutSeconds = 30;  // an offer unanswered this long removes the participant
+    bool events = true;                 // room events to Janus's event handlers (docs/plugin-api.md)
+    bool speakingEvents = false;        // ... speaking changes among them
     PermissionBits bits;
     SpeakingThresholds speaking;
     WebhookSettings webhook;

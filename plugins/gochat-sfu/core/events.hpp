@@ -22,6 +22,9 @@ enum class Refusal {
     NotJoined,      // a request before a successful join
     NotFound,       // the target user is not in the room
     OfferInFlight,  // a client offer while a server offer is unanswered (glare)
+    // An admin token limited to one channel, used on another
+    // (docs/operations.md, Closing a channel).
+    ChannelMismatch,
 };
 
 // The request a refusal or an acknowledgement answers.
@@ -40,6 +43,9 @@ enum class RequestKind {
     Block,
     Move,
     SpeakingReport,
+    // An operator's request (docs/plugin-api.md, Operator requests): made
+    // with an admin token, on a handle that need not have joined.
+    CloseChannel,
 };
 
 // Why a participant left its room.
@@ -51,6 +57,7 @@ enum class LeaveReason {
     Moved,
     Timeout,   // it left a server offer unanswered for too long
     Replaced,  // the same user joined the channel again
+    Closed,    // an operator closed the channel (docs/operations.md, Closing a channel)
 };
 
 // Per-user moderation state kept by the room (or beside it: blocks).

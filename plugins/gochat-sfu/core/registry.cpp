@@ -158,6 +158,14 @@ Participant* RoomRegistry::findUserLocked(Room& room, UserId user) {
 
 void RoomRegistry::removeLocked(Room& room, SessionId session, LeaveReason reason, Millis now, Effects& effects,
                                 ChannelId movedTo) {
+    if (!room.participants.count(session)) return;
+    detachLocked(room, session, reason, now, effects, movedTo);
+    markDirtyWhereNeededLocked(room, now);
+    settleLocked(room, now, effects);
+}
+
+void RoomRegistry::detachLocked(Room& room, SessionId session, LeaveReason reason, Millis now, Effects& effects,
+                                ChannelId movedTo) {
     auto leaving = room.participants.find(session);
     if (leaving == room.participants.end()) return;
     Participant& participant = leaving->second;
@@ -171,8 +179,27 @@ void RoomRegistry::removeLocked(Room& room, SessionId session, LeaveReason reaso
     room.participants.erase(leaving);
     roomOfSession_.erase(session);
     if (room.participants.empty()) room.emptySince = now;
-    markDirtyWhereNeededLocked(room, now);
+}
+
+Effects RoomRegistry::closeChannel(ChannelId channel, Millis now) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto found = rooms_.find(channel);
+    if (found == rooms_.end()) return {};
+    Room& room = found->second;
+    std::vector<SessionId> everyone;
+    for (auto& [session, participant] : room.participants) {
+        everyone.push_back(session);
+        // Nobody is left to be shown who stops speaking.
+        participant.voiceDetected = false;
+        participant.speaking = false;
+    }
+    Effects effects;
+    // Nobody stays, so nobody is re-offered: the room is settled once, which
+    // stops every fan-out. Moderation state stays with the room (and the
+    // block list beside it) for a rejoin within empty_room_ttl.
+    for (SessionId session : everyone) detachLocked(room, session, LeaveReason::Closed, now, effects, 0);
     settleLocked(room, now, effects);
+    return effects;
 }
 
 }  // namespace gochat::sfu

@@ -89,6 +89,10 @@ public:
     Effects kick(SessionId actor, UserId target, Millis now);
     Effects block(SessionId actor, UserId target, bool blocked, Millis now);
     Effects move(SessionId actor, UserId target, ChannelId destination, Millis now);
+    // An operator closes the channel (its admin token already checked):
+    // everyone leaves with LeaveReason::Closed, the block list stays. A
+    // channel nobody is in changes nothing.
+    Effects closeChannel(ChannelId channel, Millis now);
     // The publisher's packets carry another negotiated payload type than its
     // publication's (a browser may send any format its answer kept): follow
     // it with a new publication, so subscribers are offered that codec.
@@ -120,6 +124,10 @@ private:
     // its peer unless it is already gone (Disconnected), and resettles the room.
     void removeLocked(Room& room, SessionId session, LeaveReason reason, Millis now, Effects& effects,
                       ChannelId movedTo = 0);
+    // The first half of removeLocked: out of the room, everyone told, but
+    // the room not resettled (closeChannel removes everyone, then settles once).
+    void detachLocked(Room& room, SessionId session, LeaveReason reason, Millis now, Effects& effects,
+                      ChannelId movedTo);
 
     // --- moderation.cpp
     // The requester of a voice-control request, or null with `refusal` set

@@ -13,15 +13,7 @@ constexpr const char* kLogPrefix = "[gochat.sfu] ";
 
 // {"gochat": name, "t": t, "d": {...}, "close"?: {...}} (docs/plugin-api.md).
 JsonRef eventJson(const WireEvent& event) {
-    JsonRef data = JsonRef::object();
-    for (const auto& [key, value] : event.fields) {
-        std::visit(Overloaded{
-                       [&](int64_t number) { data.setInt(key.c_str(), number); },
-                       [&](bool flag) { data.setBool(key.c_str(), flag); },
-                       [&](const std::string& text) { data.setString(key.c_str(), text); },
-                   },
-                   value);
-    }
+    JsonRef data = jsonObjectOf(event.fields);
     JsonRef root = JsonRef::object();
     root.setString("gochat", event.name).setInt("t", event.t).set("d", std::move(data));
     if (event.close) {
@@ -33,6 +25,19 @@ JsonRef eventJson(const WireEvent& event) {
 }
 
 }  // namespace
+
+JsonRef jsonObjectOf(const std::vector<std::pair<std::string, WireValue>>& fields) {
+    JsonRef object = JsonRef::object();
+    for (const auto& [key, value] : fields) {
+        std::visit(Overloaded{
+                       [&](int64_t number) { object.setInt(key.c_str(), number); },
+                       [&](bool flag) { object.setBool(key.c_str(), flag); },
+                       [&](const std::string& text) { object.setString(key.c_str(), text); },
+                   },
+                   value);
+    }
+    return object;
+}
 
 void EffectRunner::perform(const Effects& effects, SessionId current, const std::string& transaction) {
     for (const Effect& effect : effects) {

@@ -7,6 +7,7 @@
 // (docs/architecture.md, Lock discipline).
 #pragma once
 
+#include "common/json_ref.hpp"
 #include "plugins/gochat-sfu/core/effects.hpp"
 #include "plugins/gochat-sfu/core/event_observer.hpp"
 #include "plugins/gochat-sfu/janus/janus_api.hpp"
@@ -15,9 +16,13 @@
 #include "plugins/gochat-sfu/media/media_plane.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gochat::sfu {
+
+// A JSON object of the wire tables' fields (ids stay exact integers).
+JsonRef jsonObjectOf(const std::vector<std::pair<std::string, WireValue>>& fields);
 
 class EffectRunner {
 public:

@@ -48,6 +48,12 @@ bool readFields(const json_t* body, const json_t*, request::Move& r) {
     return jsonGetInt64(body, "user", r.user) && jsonGetInt64(body, "channel", r.channel) && r.channel != 0;
 }
 
+bool readFields(const json_t* body, const json_t*, request::CloseChannel& r) {
+    jsonGetString(body, "token", r.token);
+    jsonGetInt64(body, "channel_id", r.channel);
+    return true;
+}
+
 // Tries every alternative of the Request variant by name.
 template <size_t I = 0>
 std::optional<DecodedRequest> decodeNamed(const char* name, const json_t* body, const json_t* jsep) {
@@ -98,6 +104,18 @@ Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::Block&
 }
 Effects applyToRegistry(RoomRegistry& rooms, SessionId id, const request::Move& r, Millis now) {
     return rooms.move(id, r.user, r.channel, now);
+}
+
+bool needsJoin(const Request& request) {
+    return std::visit(
+        [](const auto& r) {
+            using Kind = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<Kind, request::Join> || std::is_same_v<Kind, request::CloseChannel>)
+                return false;
+            else
+                return true;
+        },
+        request);
 }
 
 RequestKind kindOf(const Request& request) {

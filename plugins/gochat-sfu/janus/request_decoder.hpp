@@ -86,11 +86,21 @@ struct Move {
     UserId user = 0;
     ChannelId channel = 0;
 };
+// An operator's request (docs/operations.md, Closing a channel), valid on a handle that has not
+// joined. Never refused by the decoder: the plugin checks the token first,
+// then the channel, so a missing or mistyped field reads as empty/0 here.
+struct CloseChannel {
+    static constexpr const char* kName = "close_channel";
+    static constexpr RequestKind kKind = RequestKind::CloseChannel;
+    std::string token;      // "" when absent or not a string
+    ChannelId channel = 0;  // 0 when absent, zero or not an integer
+};
 }  // namespace request
 
-using Request = std::variant<request::Join, request::Offer, request::Answer, request::Leave, request::Negotiate,
-                             request::SpeakingReport, request::MuteSelf, request::MuteUser, request::ServerMute,
-                             request::ServerDeafen, request::Kick, request::Block, request::Move>;
+using Request =
+    std::variant<request::Join, request::Offer, request::Answer, request::Leave, request::Negotiate,
+                 request::SpeakingReport, request::MuteSelf, request::MuteUser, request::ServerMute,
+                 request::ServerDeafen, request::Kick, request::Block, request::Move, request::CloseChannel>;
 
 // A request that could not be decoded, and the kind its refusal answers
 // (Unknown when it had no known name). A join that fails to decode is a
@@ -105,6 +115,10 @@ using DecodedRequest = std::variant<Request, RequestError>;
 DecodedRequest decodeRequest(const json_t* body, const json_t* jsep);
 
 RequestKind kindOf(const Request& request);
+
+// Whether a request is only valid after a successful join (all but join
+// and the operator requests).
+bool needsJoin(const Request& request);
 
 // The requests the registry handles on its own, one overload each. Join,
 // offer, answer and the speaking report have none: they need the adapter

@@ -4,7 +4,9 @@
 #include "common/json_ref.hpp"
 #include "common/overloaded.hpp"
 #include "plugins/gochat-sfu/janus/sdp_reader.hpp"
+#include "plugins/gochat-sfu/janus/event_notifier.hpp"
 #include "plugins/gochat-sfu/janus/webhook_link.hpp"
+#include "plugins/gochat-sfu/metrics/sfu_metrics.hpp"
 
 #include <ctime>
 
@@ -18,6 +20,11 @@ constexpr Millis kDeferredKeyframeCheckMs = 100;  // granularity of rate-limited
 constexpr Millis kRetiredSnapshotCheckMs = 10;    // a replaced snapshot waits for one packet at most
 
 Millis earliest(std::optional<Millis> a, Millis b) { return a ? std::min(*a, b) : b; }
+
+bool isMetricsRequest(const json_t* body) {
+    std::string name;
+    return jsonGetString(body, "request", name) && name == "metrics";
+}
 
 }  // namespace
 
@@ -52,6 +59,12 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     if (settings_.webhook.enabled()) {
         webhook_ = startWebhookClient(settings_.webhook);
         effects_->addObserver(*webhook_);
+    }
+    effects_->addObserver(roomCounters_);
+    if (settings_.events) {
+        eventNotifier_ =
+            std::make_unique<EventNotifier>(gateway_, sessions_, HandlerEventOptions{settings_.speakingEvents});
+        effects_->addObserver(*eventNotifier_);
     }
 
     running_ = true;
@@ -98,6 +111,10 @@ janus_plugin_result* SfuPlugin::handleMessage(janus_plugin_session* handle, char
     if (!work.session) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "no session for this handle", nullptr);
     if (!json_is_object(work.body.get()))
         return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "invalid message", nullptr);
+    // Read-only and lock-light, so not queued behind the room's requests:
+    // a scrape is answered even while the handler thread waits in push_event.
+    if (isMetricsRequest(work.body.get()))
+        return janus_plugin_result_new(JANUS_PLUGIN_OK, nullptr, metricsAnswer().release());
     work.sessionId = work.session->id();
     if (!loop_.enqueue(std::move(work))) return janus_plugin_result_new(JANUS_PLUGIN_ERROR, "busy", nullptr);
     return janus_plugin_result_new(JANUS_PLUGIN_OK_WAIT, nullptr, nullptr);
@@ -224,7 +241,7 @@ void SfuPlugin::handleRequest(MediaSession& session, const std::string& transact
                       : RoomRegistry::refuseRequest(id, error->request, Refusal::InvalidMessage);
     } else {
         const Request& request = std::get<Request>(decoded);
-        if (!std::holds_alternative<request::Join>(request) && !registry_->isJoined(id))
+        if (needsJoin(request) && !registry_->isJoined(id))
             effects = RoomRegistry::refuseRequest(id, kindOf(request), Refusal::NotJoined);
         else
             effects = dispatch(session, request, now);
@@ -241,6 +258,7 @@ Effects SfuPlugin::dispatch(MediaSession& session, const Request& request, Milli
                           [&](const request::Offer& r) { return handleClientOffer(id, r.sdp, now); },
                           [&](const request::Answer& r) { return handleAnswer(id, r.sdp, now); },
                           [&](const request::SpeakingReport& r) { return handleSpeakingReport(session, r.speaking); },
+                          [&](const request::CloseChannel& r) { return handleCloseChannel(id, r, now); },
                           // Every other request has an applyToRegistry overload; one
                           // without it does not compile.
                           [&](const auto& r) { return applyToRegistry(*registry_, id, r, now); },
@@ -281,6 +299,52 @@ Effects SfuPlugin::handleJoin(SessionId session, const request::Join& join) {
               registry_->isJoined(session) ? "joined" : "was refused by", static_cast<long long>(join.channel));
     return effects;
 }
+
+// An operator closes a channel (docs/operations.md, Closing a channel). Checks in the order the
+// contract gives: the admin token, then the body's channel, then whether
+// the token may close that channel.
+Effects SfuPlugin::handleCloseChannel(SessionId session, const request::CloseChannel& close, Millis now) {
+    const auth::AdminTokenResult verified =
+        auth::verifyAdminToken(close.token, tokenPolicy_, static_cast<int64_t>(std::time(nullptr)));
+    if (!verified.ok()) {
+        JANUS_LOG(LOG_INFO, "%ssession %llu: close_channel refused, admin token %s\n", kLogPrefix,
+                  static_cast<unsigned long long>(session), auth::tokenErrorName(verified.error));
+        return RoomRegistry::refuseRequest(session, RequestKind::CloseChannel, Refusal::Unauthorized);
+    }
+    if (close.channel == 0)
+        return RoomRegistry::refuseRequest(session, RequestKind::CloseChannel, Refusal::InvalidMessage);
+    if (verified.channelId != 0 && verified.channelId != close.channel) {
+        JANUS_LOG(LOG_INFO, "%sclose_channel refused: the admin token is for channel %lld, not %lld\n", kLogPrefix,
+                  static_cast<long long>(verified.channelId), static_cast<long long>(close.channel));
+        return RoomRegistry::refuseRequest(session, RequestKind::CloseChannel, Refusal::ChannelMismatch);
+    }
+    Effects effects = registry_->closeChannel(close.channel, now);
+    size_t removed = 0;
+    for (const Effect& effect : effects) removed += std::holds_alternative<event::ParticipantLeft>(effect) ? 1 : 0;
+    JANUS_LOG(LOG_INFO, "%schannel %lld closed by an operator: %zu participant(s) removed\n", kLogPrefix,
+              static_cast<long long>(close.channel), removed);
+    // Answered last: when the operator hears 204, everyone was told.
+    effects.emplace_back(event::RequestDone{session, RequestKind::CloseChannel});
+    return effects;
+}
+
+JsonRef SfuPlugin::metricsAnswer() {
+    SfuMetrics metrics;
+    metrics.rooms = registry_ ? registry_->roomCount() : 0;
+    metrics.participants = registry_ ? registry_->participantCount() : 0;
+    metrics.sessions = sessions_.size();
+    metrics.events = roomCounters_.snapshot();
+    if (media_) metrics.media = media_->counters().snapshot();
+    metrics.webhook = webhookCounters();
+    JsonRef d = JsonRef::object();
+    d.setBool("ok", true).setInt("status", 200).setString("text", renderSfuMetrics(metrics));
+    JsonRef data = JsonRef::object();
+    data.setString("gochat", "metrics").setInt("t", 0).set("d", std::move(d));
+    return data;
+}
+
+// The webhook client's (docs/operations.md, Joining a GoChat deployment); all zeros without a webhook.
+WebhookCounters SfuPlugin::webhookCounters() { return webhook_ ? webhook_->counters() : WebhookCounters{}; }
 
 Effects SfuPlugin::handleAnswer(SessionId session, const std::string& sdp, Millis now) {
     std::optional<std::vector<AnsweredLine>> lines = readAnswer(sdp);

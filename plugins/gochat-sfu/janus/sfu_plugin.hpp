@@ -15,6 +15,8 @@
 #include "plugins/gochat-sfu/janus/session_table.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"
 #include "plugins/gochat-sfu/platform/webhook_client.hpp"
+#include "plugins/gochat-sfu/janus/event_notifier.hpp"
+#include "plugins/gochat-sfu/metrics/room_counters.hpp"
 
 #include <atomic>
 #include <memory>
@@ -54,6 +56,12 @@ private:
     Effects handleAnswer(SessionId session, const std::string& sdp, Millis now);
     Effects handleClientOffer(SessionId session, const std::string& sdp, Millis now);
     Effects handleSpeakingReport(MediaSession& session, bool speaking);
+    Effects handleCloseChannel(SessionId session, const request::CloseChannel& close, Millis now);
+    // The `metrics` request, answered at once on the calling Janus thread
+    // (docs/plugin-api.md, Operator requests): the event data with the text.
+    JsonRef metricsAnswer();
+    // The webhook client's counters; zeros while no webhook is configured.
+    WebhookCounters webhookCounters();
     void stopQuietSpeakers(Millis now);
     void enqueueDeparture(std::shared_ptr<MediaSession> session);
 
@@ -65,7 +73,9 @@ private:
     HandlerLoop loop_;
     std::unique_ptr<JanusMediaPort> mediaPort_;
     std::unique_ptr<MediaPlane> media_;
-    std::unique_ptr<WebhookClient> webhook_;  // declared before effects_, which observes through it
+    RoomCounters roomCounters_;                     // observed by effects_; read by metrics scrapes
+    std::unique_ptr<WebhookClient> webhook_;        // declared before effects_, which observes through it
+    std::unique_ptr<EventNotifier> eventNotifier_;  // likewise; null when general.events = false
     std::unique_ptr<EffectRunner> effects_;
     std::atomic<bool> running_{false};
 };

@@ -52,6 +52,12 @@ std::vector<WireEvent> departureNotice(const event::ParticipantLeft& left) {
             notice.fields = {{"ok", false}, {"error", std::string("negotiation timeout")}};
             return {closing(std::move(notice), kClosePolicy, "negotiation timeout")};
         }
+        case LeaveReason::Closed: {
+            // t 510, as GoChat's own SFU sends: its clients treat it as removal.
+            WireEvent notice = makeWire(left.session, "channel_closed", 510);
+            notice.fields = {{"error", std::string("channel closed")}};
+            return {closing(std::move(notice), kCloseNormal, "channel closed")};
+        }
         case LeaveReason::Replaced: {
             WireEvent notice = makeWire(left.session, "replaced", 500);
             notice.fields = {{"ok", false}, {"error", std::string("replaced")}};
@@ -100,6 +106,24 @@ std::vector<WireEvent> speakingBroadcast(const event::SpeakingChanged& change) {
     return out;
 }
 
+// An operator request's answer names the HTTP status the GoChat transport
+// answers with (docs/operations.md, Closing a channel): {"ok","status","error"?}.
+WireEvent operatorAnswer(SessionId to, int status, const char* error) {
+    WireEvent answer = makeWire(to, "close_channel", 0, true);
+    answer.fields = {{"ok", error == nullptr}, {"status", int64_t{status}}};
+    if (error) answer.fields.emplace_back("error", std::string(error));
+    return answer;
+}
+
+WireEvent closeChannelRefused(SessionId to, Refusal reason) {
+    switch (reason) {
+        case Refusal::Unauthorized: return operatorAnswer(to, 401, "unauthorized");
+        case Refusal::InvalidMessage: return operatorAnswer(to, 400, "invalid body");
+        case Refusal::ChannelMismatch: return operatorAnswer(to, 403, "channel mismatch");
+        default: return operatorAnswer(to, 500, refusalText(reason));
+    }
+}
+
 }  // namespace
 
 const char* refusalText(Refusal reason) {
@@ -112,6 +136,7 @@ const char* refusalText(Refusal reason) {
         case Refusal::NotJoined: return "not joined";
         case Refusal::NotFound: return "not found";
         case Refusal::OfferInFlight: return "offer in flight";
+        case Refusal::ChannelMismatch: return "channel mismatch";
     }
     return "invalid message";
 }
@@ -120,7 +145,8 @@ int envelopeTypeOf(RequestKind request) {
     switch (request) {
         case RequestKind::Unknown:
         case RequestKind::Negotiate:
-        case RequestKind::SpeakingReport: return 0;
+        case RequestKind::SpeakingReport:
+        case RequestKind::CloseChannel: return 0;
         case RequestKind::Join: return 500;
         case RequestKind::Offer: return 501;
         case RequestKind::Answer: return 502;
@@ -145,12 +171,16 @@ std::vector<WireEvent> wireEventsOf(const Effect& effect) {
                               return {closing(std::move(notice), kClosePolicy, error)};
                           },
                           [](const event::RequestRefused& refused) -> std::vector<WireEvent> {
+                              if (refused.request == RequestKind::CloseChannel)
+                                  return {closeChannelRefused(refused.session, refused.reason)};
                               WireEvent notice =
                                   makeWire(refused.session, "error", envelopeTypeOf(refused.request), true);
                               notice.fields = {{"ok", false}, {"error", std::string(refusalText(refused.reason))}};
                               return {std::move(notice)};
                           },
                           [](const event::RequestDone& done) -> std::vector<WireEvent> {
+                              if (done.request == RequestKind::CloseChannel)
+                                  return {operatorAnswer(done.session, 204, nullptr)};
                               WireEvent ack = makeWire(done.session, "ok", envelopeTypeOf(done.request), true);
                               ack.fields = {{"ok", true}};
                               return {std::move(ack)};

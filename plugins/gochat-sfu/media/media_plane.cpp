@@ -17,17 +17,19 @@ constexpr uint32_t kVideoClockKhz = 90;
 // Per packet: no allocation, no lock, nothing freed (docs/architecture.md,
 // Media plane).
 void MediaPlane::onRtp(MediaSession& publisher, MediaPacket& packet) {
-    if (!packet.buffer || packet.length < rtp::kRtpHeaderBytes) return;
+    if (!packet.buffer) return;
+    if (packet.length < rtp::kRtpHeaderBytes) return counters_.dropped(DropReason::Malformed);
     const MediaKind kind = packet.video ? MediaKind::Video : MediaKind::Audio;
     // Only the own lines carry a participant's media; anything else is dropped.
-    if (packet.mindex != (kind == MediaKind::Audio ? kOwnAudioMindex : kOwnVideoMindex)) return;
+    if (packet.mindex != (kind == MediaKind::Audio ? kOwnAudioMindex : kOwnVideoMindex))
+        return counters_.dropped(DropReason::WrongLine);
     // Detection runs even when nobody receives (muted users are detected,
     // and shown speaking the moment they are unmuted while talking).
     if (kind == MediaKind::Audio) detectSpeaking(publisher, packet.audioLevel);
 
     MediaSession::ReadSection reading(publisher);
     const Fanout* fanout = publisher.fanout(kind);
-    if (!fanout || fanout->entries.empty()) return;
+    if (!fanout || fanout->entries.empty()) return counters_.dropped(DropReason::NoReceivers);
     uint8_t* header = packet.buffer;
     const uint8_t payloadType = rtp::payloadType(header);
     // A browser may send any format its answer kept: packets of another
@@ -35,7 +37,7 @@ void MediaPlane::onRtp(MediaSession& publisher, MediaPacket& packet) {
     // lines. Drop them and let the control plane follow the switch.
     if (fanout->sourcePayloadType > 0 && payloadType != fanout->sourcePayloadType) {
         reportPayloadType(publisher, kind, payloadType);
-        return;
+        return counters_.dropped(DropReason::CodecMismatch);
     }
     const uint16_t sequence = rtp::sequence(header);
     const uint32_t timestamp = rtp::timestamp(header);
@@ -43,9 +45,14 @@ void MediaPlane::onRtp(MediaSession& publisher, MediaPacket& packet) {
     const int64_t now = port_.nowUs();
     const uint32_t clockKhz = packet.video ? kVideoClockKhz : kAudioClockKhz;
     const int arrivedOn = packet.mindex;
+    uint64_t relayed = 0;
+    uint64_t notReady = 0;
     for (const FanoutEntry& entry : fanout->entries) {
         MediaSession& subscriber = *entry.subscriber;
-        if (!subscriber.acceptsMedia() || port_.peerStopped(subscriber.peer())) continue;
+        if (!subscriber.acceptsMedia() || port_.peerStopped(subscriber.peer())) {
+            ++notReady;
+            continue;
+        }
         ForwardContext& context = *entry.context;
         const bool resumed =
             context.resumePending.load(std::memory_order_acquire) && context.resumePending.exchange(false);
@@ -58,11 +65,15 @@ void MediaPlane::onRtp(MediaSession& publisher, MediaPacket& packet) {
         // The server copies the packet, so restoring right after is safe;
         // the audio level and other extensions travel beside the buffer.
         port_.relay(subscriber.peer(), packet);
+        ++relayed;
     }
     rtp::setSequence(header, sequence);
     rtp::setTimestamp(header, timestamp);
     rtp::setPayloadType(header, payloadType);
     packet.mindex = arrivedOn;
+    // One relaxed add per counter and packet, not per copy.
+    if (relayed) counters_.forwarded(kind, relayed, relayed * packet.length);
+    if (notReady) counters_.dropped(DropReason::ReceiverNotReady, notReady);
 }
 
 void MediaPlane::onKeyframeRequest(MediaSession& subscriber, int mindex) {

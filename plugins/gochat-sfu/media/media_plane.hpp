@@ -9,6 +9,7 @@
 #pragma once
 
 #include "plugins/gochat-sfu/core/effects.hpp"
+#include "plugins/gochat-sfu/media/media_counters.hpp"
 #include "plugins/gochat-sfu/media/media_port.hpp"
 #include "plugins/gochat-sfu/media/media_session.hpp"
 
@@ -59,6 +60,9 @@ public:
     void collectRetired();
     bool retiredWaiting() const { return !retired_.empty(); }
 
+    // --- any thread: what the packet path counted (GET /metrics).
+    const MediaCounters& counters() const { return counters_; }
+
 private:
     struct Retired {
         std::shared_ptr<MediaSession> reader;  // whose media thread may still read it
@@ -73,6 +77,7 @@ private:
     int64_t nowMs() const { return port_.nowUs() / 1000; }
 
     MediaPort& port_;
+    MediaCounters counters_;                 // media threads add, scrapes read
     std::atomic<int> deferredKeyframes_{0};  // publishers with a request waiting
     std::vector<Retired> retired_;           // handler thread
 };

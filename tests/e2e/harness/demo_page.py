@@ -36,7 +36,7 @@ def participant_item(user_id):
 def write_voice_wav(path, hz=440.0, talk_s=1.2, pause_s=1.0, rate=48000, amplitude=0.5):
     """The fake microphone (Chromium loops the file): a sine in bursts, like
     words with pauses. The pauses matter: the SFU sends t 514 only when
-    someone starts or stops speaking (PROTOCOL.md 3.6), so a steady tone that
+    someone starts or stops speaking (docs/protocol.md, Speaking), so a steady tone that
     began before the other person joined would never light their indicator
     for that person. 1.0 s of silence exceeds the plugin's release_ms (600)."""
     frames = bytearray()

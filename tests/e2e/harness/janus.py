@@ -107,6 +107,13 @@ class JanusConfig:
     # ws://127.0.0.1:7188 through the stock WebSocket transport
     # (harness/admin.py); needs stock_ws
     admin_ws: bool = False
+    # Janus's stock sample event handler posting to this URL (events.broadcast
+    # on, libjanus_sampleevh loaded, one event per POST); "" = no handlers
+    event_handler_backend: str = ""
+    # RTP/ICE ports; a second Janus beside the pool's takes another range
+    rtp_port_range: str = "20000-40000"
+    # More `general` keys of janus.plugin.gochat.sfu.jcfg as (key, value) pairs
+    sfu_general: tuple = ()
 
 
 def _sfu_jcfg(cfg: JanusConfig):
@@ -129,6 +136,7 @@ def _sfu_jcfg(cfg: JanusConfig):
             "administrator": 26,
         },
     }
+    sections["general"].update(dict(cfg.sfu_general))
     if cfg.sfu_webhook:
         sections["webhook"] = dict(cfg.sfu_webhook)
     return sections
@@ -181,7 +189,7 @@ def _janus_jcfg(cfg: JanusConfig, base: str):
         "certificates": {},
         "media": {
             "ipv6": False,
-            "rtp_port_range": "20000-40000",
+            "rtp_port_range": cfg.rtp_port_range,
         },
         "nat": {
             "nice_debug": False,
@@ -192,7 +200,19 @@ def _janus_jcfg(cfg: JanusConfig, base: str):
         "plugins": {},
         "transports": {},
         "loggers": {},
-        "events": {"broadcast": False},
+        "events": {"broadcast": bool(cfg.event_handler_backend)},
+    }
+
+
+def _sample_event_handler_jcfg(cfg: JanusConfig):
+    return {
+        "general": {
+            "enabled": True,
+            "events": "all",
+            "grouping": False,
+            "json": "plain",
+            "backend": cfg.event_handler_backend,
+        },
     }
 
 
@@ -253,6 +273,10 @@ class JanusProcess:
         if cfg.stock_ws:
             transport_sos.append(os.path.join(STOCK_LIBDIR, "transports", "libjanus_websockets.so"))
             files["janus.transport.websockets.jcfg"] = _stock_ws_jcfg(cfg)
+        if cfg.event_handler_backend:
+            so = os.path.join(STOCK_LIBDIR, "events", "libjanus_sampleevh.so")
+            os.symlink(so, os.path.join(base, "events", os.path.basename(so)))
+            files["janus.eventhandler.sampleevh.jcfg"] = _sample_event_handler_jcfg(cfg)
         for so in plugin_sos:
             os.symlink(so, os.path.join(base, "plugins", os.path.basename(so)))
         for so in transport_sos:
@@ -264,7 +288,7 @@ class JanusProcess:
     def ports(self):
         ports = []
         if self.cfg.gochat and self.cfg.gochat_ws_listens:
-            ports.append(GOCHAT_WS_PORT)
+            ports.append(int(dict(self.cfg.gochat_ws_settings).get("port", GOCHAT_WS_PORT)))
         if self.cfg.stock_ws:
             ports.append(STOCK_WS_PORT)
             if self.cfg.admin_ws:

@@ -1,7 +1,7 @@
 """A private network namespace for the whole test session.
 
 Janus 1.1.2 never gathers ICE candidates on loopback, so Janus and the test
-clients talk over a veth pair inside a namespace of their own (DESIGN.md,
+clients talk over a veth pair inside a namespace of their own (docs/testing.md, The namespace trick;
 "Testing media end to end on one machine"). The namespace is anonymous: it
 belongs to this pytest process and its children and vanishes with them, so
 nothing is left behind even when the run is killed.

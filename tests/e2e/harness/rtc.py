@@ -1,7 +1,7 @@
 """aiortc 1.4 as a test client: patches, tone source, tone analysis, and a
 peer wrapper that serves both the GoChat and the plain Janus client.
 
-Patches (installed once by `install_aiortc_patches`, see DESIGN.md's traps):
+Patches (installed once by `install_aiortc_patches`, see docs/testing.md):
 - ICE gathers only on the client end of the veth (198.18.0.2).
 - Incoming RTP is routed by the MID header extension when the packet has
   one, as browsers do. Stock aiortc 1.4 routes only by SSRC, or by a payload

@@ -1,4 +1,4 @@
-"""HS256 tokens as GoChat's API issues them (PROTOCOL.md 3.1 and 5), minted
+"""HS256 tokens as GoChat's API issues them (docs/tokens.md), minted
 with hmac/base64 only, plus knobs to craft every kind of bad token."""
 
 import base64
@@ -80,3 +80,30 @@ def decode_unverified(token: str) -> dict:
     payload = token.split(".")[1]
     payload += "=" * (-len(payload) % 4)
     return json.loads(base64.urlsafe_b64decode(payload))
+
+
+def mint_admin(channel_id: int, *, secret: str = DEFAULT_SECRET, issuer: str = DEFAULT_ISSUER,
+               lifetime: int = 120, now: float = None, typ="admin", aud=("sfu",),
+               bad_signature=False, drop: tuple = (), extra: dict = None) -> str:
+    """An admin token as GoChat's API issues it for POST /admin/channel/close
+    (docs/operations.md, Closing a channel): typ "admin", aud ["sfu"], user_id 0, channel_id (0 =
+    any channel), a 2-minute lifetime. Knobs as for `mint`."""
+    now = int(time.time() if now is None else now)
+    claims = {
+        "user_id": 0,
+        "typ": typ,
+        "iss": issuer,
+        "aud": list(aud) if isinstance(aud, (list, tuple)) else aud,
+        "iat": now,
+        "exp": now + lifetime,
+        "channel_id": channel_id,
+    }
+    for name in drop:
+        claims.pop(name, None)
+    if extra:
+        claims.update(extra)
+    token = sign({"alg": "HS256", "typ": "JWT"}, claims, secret)
+    if bad_signature:
+        head, sig = token.rsplit(".", 1)
+        token = head + "." + ("A" if sig[0] != "A" else "B") + sig[1:]
+    return token

@@ -29,6 +29,7 @@ Effects SignalSession::onClientBinary() {
     ClientMessage message;
     message.kind = ClientMessage::Kind::Invalid;
     handleClientMessage(std::move(message), effects);
+    effects.refused = FrameRefusal::Binary;
     return effects;
 }
 
@@ -36,6 +37,7 @@ Effects SignalSession::onClientTooLarge() {
     Effects effects;
     closeWith(kCloseMessageTooBig, "message too big", effects);
     effects.abort = true;
+    effects.refused = FrameRefusal::TooLarge;
     return effects;
 }
 
@@ -44,6 +46,7 @@ void SignalSession::handleClientMessage(ClientMessage message, Effects& effects)
         case ClientMessage::Kind::Heartbeat: effects.toClient.push_back(message.reply.dump()); return;
         case ClientMessage::Kind::Ignored: return;
         case ClientMessage::Kind::Invalid:
+            effects.refused = FrameRefusal::Invalid;
             if (!joined_) {
                 refuseJoin(kErrorInvalidMessage, effects);
             } else {
@@ -62,6 +65,7 @@ void SignalSession::handleClientMessage(ClientMessage message, Effects& effects)
             // op 7 and not malformed: before join they have nothing to act on.
             effects.log.push_back({LogLevel::Verbose, "web-client event before join ignored"});
         } else {
+            effects.refused = FrameRefusal::Invalid;
             refuseJoin(kErrorInvalidMessage, effects);
         }
         return;
@@ -86,6 +90,7 @@ void SignalSession::dispatchToJanus(ClientMessage message, Effects& effects) {
     if (phase_ != Phase::Ready) {
         if (queuedBeforeAttach_.size() >= kMaxQueuedBeforeAttach) {
             effects.log.push_back({LogLevel::Warn, "too many messages before the handle exists"});
+            effects.refused = FrameRefusal::Overflow;
             if (!joined_) {
                 refuseJoin(kErrorInvalidMessage, effects);
             } else {
@@ -105,6 +110,7 @@ void SignalSession::dispatchToJanus(ClientMessage message, Effects& effects) {
     if (!messageInJanus_.empty()) {
         if (queuedMessages_.size() >= kMaxQueuedMessages || queuedBytes_ + message.textBytes > kMaxQueuedBytes) {
             effects.log.push_back({LogLevel::Warn, "client sends requests faster than they are handled"});
+            effects.refused = FrameRefusal::Overflow;
             if (!joined_) {
                 refuseJoin(kErrorInvalidMessage, effects);
             } else {

@@ -16,6 +16,7 @@
 
 #include "common/json_ref.hpp"
 #include "transports/gochat-ws/codec/envelope_codec.hpp"
+#include "transports/gochat-ws/codec/transport_metrics.hpp"
 
 namespace gochat::ws {
 
@@ -33,6 +34,8 @@ struct Effects {
     std::optional<CloseRequest> close;
     bool abort = false;
     std::vector<LogLine> log;
+    // The client message was refused, and why (counted for GET /metrics).
+    std::optional<FrameRefusal> refused;
 };
 
 class SignalSession {

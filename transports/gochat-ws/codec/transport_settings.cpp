@@ -92,6 +92,14 @@ std::optional<std::string> applySetting(TransportSettings& settings, std::string
         // cut rather than fail later with a wrong passphrase.
         if (value.size() > kMaxKeyPasswordBytes) return "tls_key_password must be at most 1023 bytes";
         settings.tlsKeyPassword = std::string(value);
+    } else if (key == "metrics_enabled") {
+        auto flag = jcfg::parseBoolean(value);
+        if (!flag) return "metrics_enabled must be true or false";
+        settings.metricsEnabled = *flag;
+    } else if (key == "http_timeout") {
+        auto ms = parseRange(value, 100, 60000);
+        if (!ms) return "http_timeout must be 100..60000 ms";
+        settings.httpTimeoutMs = *ms;
     } else if (key == "tls_ciphers") {
         // OpenSSL judges the list when the listener starts.
         settings.tlsCiphers = std::string(value);

@@ -41,6 +41,11 @@ struct TransportSettings {
     std::string tlsKeyPassword;
     // OpenSSL cipher list for TLS 1.2 and lower; "" = OpenSSL's default.
     std::string tlsCiphers;
+    // GET /metrics on the same port (docs/operations.md, Metrics); false answers 404.
+    bool metricsEnabled = true;
+    // How long POST /admin/channel/close and GET /metrics wait for the
+    // plugin's answer before answering 504.
+    int64_t httpTimeoutMs = 5000;
 };
 
 // Applies one `general` key. Returns an error text for a bad value, nullopt

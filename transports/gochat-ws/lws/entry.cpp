@@ -63,16 +63,17 @@ bool loadSettings(const char* configPath, gochat::ws::TransportSettings& setting
     return valid;
 }
 
-gochat::ws::Connection* connectionOf(janus_transport_session* transport) {
+// A socket's Connection or an HTTP request's call (inbox.hpp).
+gochat::ws::Inbox* connectionOf(janus_transport_session* transport) {
     // transport_p is set before the first request and only freed with the
     // transport session itself, so it can be read without ts->mutex.
     if (!transport || g_atomic_int_get(&transport->destroyed)) return nullptr;
     auto* box = static_cast<gochat::ws::ConnectionBox*>(transport->transport_p);
-    return box ? box->connection.get() : nullptr;
+    return box ? box->inbox.get() : nullptr;
 }
 
 void deliver(janus_transport_session* transport, gochat::ws::InboxItem item) {
-    gochat::ws::Connection* connection = connectionOf(transport);
+    gochat::ws::Inbox* connection = connectionOf(transport);
     if (connection && connection->deliver(std::move(item))) gochat::ws::WsServer::wake();
 }
 
@@ -133,7 +134,7 @@ int gochat_ws_send_message(janus_transport_session* transport, void* request_id,
     try {
         // Ownership of `message` passes to us whatever happens next.
         gochat::JsonRef owned = gochat::JsonRef::adopt(message);
-        gochat::ws::Connection* connection = connectionOf(transport);
+        gochat::ws::Inbox* connection = connectionOf(transport);
         if (!connection || !owned) return -1;
         gochat::ws::InboxItem item;
         item.kind = gochat::ws::InboxItem::Kind::JanusMessage;
@@ -151,7 +152,7 @@ void gochat_ws_session_created(janus_transport_session* transport, guint64 sessi
         gochat::ws::InboxItem item;
         item.kind = gochat::ws::InboxItem::Kind::SessionCreated;
         item.sessionId = session_id;
-        gochat::ws::Connection* connection = connectionOf(transport);
+        gochat::ws::Inbox* connection = connectionOf(transport);
         if (connection && connection->deliver(std::move(item))) {
             gochat::ws::WsServer::wake();
         } else if (server) {

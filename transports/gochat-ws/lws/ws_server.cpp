@@ -1,7 +1,5 @@
 #include "transports/gochat-ws/lws/ws_server.hpp"
 
-#include <sys/stat.h>
-
 #include <chrono>
 #include <climits>
 #include <cstdlib>
@@ -11,7 +9,6 @@
 #include <utility>
 #include <vector>
 
-#include "transports/gochat-ws/codec/static_files.hpp"
 #include "transports/gochat-ws/tls/tls_credentials.hpp"
 
 namespace gochat::ws {
@@ -36,10 +33,6 @@ constexpr int kCloseGraceSeconds = 5;
 // message to reach the plugin (an ack normally takes a millisecond).
 constexpr lws_usec_t kLingerMs = 2000;
 
-struct SocketSlot {
-    Connection* connection;
-};
-
 int64_t unixMillis() {
     using namespace std::chrono;
     return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -63,14 +56,6 @@ void lwsLog(int level, const char* line) {
     }
 }
 
-// The canonical form of `path` (symlinks resolved), or "" when it does not
-// exist.
-std::string canonicalPath(const std::string& path) {
-    char resolved[PATH_MAX];
-    if (!realpath(path.c_str(), resolved)) return {};
-    return resolved;
-}
-
 void freeConnectionBox(void* box) { delete static_cast<ConnectionBox*>(box); }
 
 const struct lws_protocols kProtocols[] = {
@@ -83,7 +68,10 @@ const struct lws_protocols kProtocols[] = {
 }  // namespace
 
 WsServer::WsServer(TransportSettings settings, janus_transport* self, janus_transport_callbacks* gateway)
-    : settings_(std::move(settings)), self_(self), gateway_(gateway) {}
+    : settings_(std::move(settings)),
+      self_(self),
+      gateway_(gateway),
+      http_(settings_, self, gateway, counters_, [this] { return renderMetrics(); }) {}
 
 WsServer::~WsServer() {
     // Reached with the context still up only when Janus exits without
@@ -111,13 +99,7 @@ bool WsServer::start() {
     if (settings_.ip.find(':') == std::string::npos) info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     if (settings_.tls && !configureTls(info)) return false;
 
-    if (settings_.webEnabled) {
-        webRoot_ = canonicalPath(settings_.webRoot);
-        if (webRoot_.empty()) {
-            JANUS_LOG(LOG_WARN, "[gochat.ws] web_root %s does not exist: the demo page answers 404\n",
-                      settings_.webRoot.c_str());
-        }
-    }
+    http_.prepare();
 
     context_ = lws_create_context(&info);
     if (!context_) {
@@ -131,14 +113,18 @@ bool WsServer::start() {
         std::unique_lock<std::shared_mutex> lock(wakeLock);
         wakeContext = context_;
     }
+    http_.setContext(context_);
     stopping_ = false;
     serviceThread_ = std::thread([this] { serviceLoop(); });
     JANUS_LOG(LOG_INFO, "[gochat.ws] listening on %s://%s:%d%s\n", settings_.tls ? "wss" : "ws", settings_.ip.c_str(),
               settings_.port, settings_.path.c_str());
-    if (!webRoot_.empty()) {
+    if (!http_.webRoot().empty()) {
         JANUS_LOG(LOG_INFO, "[gochat.ws] demo page on %s://%s:%d/ from %s\n", settings_.tls ? "https" : "http",
-                  settings_.ip.c_str(), settings_.port, webRoot_.c_str());
+                  settings_.ip.c_str(), settings_.port, http_.webRoot().c_str());
     }
+    if (settings_.metricsEnabled)
+        JANUS_LOG(LOG_INFO, "[gochat.ws] metrics on %s://%s:%d/metrics\n", settings_.tls ? "https" : "http",
+                  settings_.ip.c_str(), settings_.port);
     return true;
 }
 
@@ -201,6 +187,9 @@ void WsServer::stop() {
         std::unique_lock<std::shared_mutex> lock(wakeLock);
         wakeContext = nullptr;
     }
+    // HTTP requests in flight release their Janus sessions now; their
+    // sockets close with the rest below.
+    http_.stop(janusGone_);
     // Closes every socket through LWS_CALLBACK_CLOSED on this thread; the
     // service thread is gone, so the single-owner rule still holds.
     lws_context_destroy(context);
@@ -231,11 +220,11 @@ int WsServer::callback(struct lws* wsi, enum lws_callback_reasons reason, void* 
                 // Non-zero refuses the upgrade before any state exists.
                 return server->acceptsUpgrade(wsi) ? 0 : 1;
             case LWS_CALLBACK_HTTP:
-                // Plain HTTP: the demo files, when enabled; else 404.
-                return server->serveHttp(wsi, static_cast<const char*>(in));
-            case LWS_CALLBACK_HTTP_FILE_COMPLETION:
-                // Keep-alive: the connection waits for the next request.
-                return lws_http_transaction_completed(wsi) ? -1 : 0;
+            case LWS_CALLBACK_HTTP_BODY:
+            case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+            case LWS_CALLBACK_HTTP_WRITEABLE:
+            case LWS_CALLBACK_CLOSED_HTTP:
+            case LWS_CALLBACK_HTTP_FILE_COMPLETION: return server->httpCallback(wsi, reason, slot, in, len);
             case LWS_CALLBACK_ESTABLISHED: return server->onEstablished(wsi, user);
             case LWS_CALLBACK_RECEIVE:
                 if (!slot || !slot->connection) return -1;
@@ -244,7 +233,10 @@ int WsServer::callback(struct lws* wsi, enum lws_callback_reasons reason, void* 
                 if (!slot || !slot->connection) return -1;
                 return server->onWriteable(*slot->connection);
             case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-                if (server) server->onWakeup();
+                if (server) {
+                    server->onWakeup();
+                    server->http_.onWakeup();
+                }
                 return 0;
             case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
                 // A client that sends t 504 and closes at once: answer its
@@ -284,37 +276,27 @@ bool WsServer::acceptsUpgrade(struct lws* wsi) const {
     return false;
 }
 
-int WsServer::serveHttp(struct lws* wsi, const char* uri) const {
-    const bool get = lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) > 0;
-    const bool head = lws_hdr_total_length(wsi, WSI_TOKEN_HEAD_URI) > 0;
-    if (!get && !head) {
-        lws_return_http_status(wsi, HTTP_STATUS_METHOD_NOT_ALLOWED, nullptr);
-        return -1;
+// Plain HTTP (http_endpoints.hpp): the demo files, /admin/channel/close
+// and /metrics.
+int WsServer::httpCallback(struct lws* wsi, enum lws_callback_reasons reason, SocketSlot* slot, void* in, size_t len) {
+    switch (reason) {
+        case LWS_CALLBACK_HTTP: return http_.onRequest(wsi, slot, static_cast<const char*>(in));
+        case LWS_CALLBACK_HTTP_BODY: return http_.onBody(wsi, slot, in, len);
+        case LWS_CALLBACK_HTTP_BODY_COMPLETION: return http_.onBodyComplete(wsi, slot);
+        case LWS_CALLBACK_HTTP_WRITEABLE: {
+            bool handled = false;
+            const int result = http_.onWriteable(wsi, slot, handled);
+            return handled ? result : lws_callback_http_dummy(wsi, reason, slot, in, len);
+        }
+        case LWS_CALLBACK_CLOSED_HTTP: http_.onClosed(slot); return lws_callback_http_dummy(wsi, reason, slot, in, len);
+        case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+            // Keep-alive: the connection waits for the next request.
+            return lws_http_transaction_completed(wsi) ? -1 : 0;
+        default: return lws_callback_http_dummy(wsi, reason, slot, in, len);
     }
-    // `uri` is the URL-decoded path without the query string;
-    // resolveStaticFile refuses "..", hidden names and anything unusual.
-    const auto file = settings_.webEnabled && !webRoot_.empty() && uri ? resolveStaticFile(uri) : std::nullopt;
-    // Only regular files that really lie under web_root once every symlink
-    // is resolved, and only small ones.
-    const std::string prefix = webRoot_ == "/" ? webRoot_ : webRoot_ + "/";
-    std::string path;
-    struct stat info;
-    if (file) path = canonicalPath(prefix + file->relativePath);
-    if (path.empty() || path.compare(0, prefix.size(), prefix) != 0 || stat(path.c_str(), &info) != 0 ||
-        !S_ISREG(info.st_mode) || static_cast<size_t>(info.st_size) > kMaxStaticFileBytes) {
-        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, nullptr);
-        return -1;
-    }
-    static const char kExtraHeaders[] = "X-Content-Type-Options: nosniff\r\n";
-    // Sends the headers and, for GET, the body in pieces on writeable
-    // callbacks; LWS_CALLBACK_HTTP_FILE_COMPLETION follows. HEAD gets the
-    // headers only.
-    const int sent = lws_serve_http_file(wsi, path.c_str(), file->contentType, kExtraHeaders,
-                                         static_cast<int>(sizeof(kExtraHeaders) - 1));
-    if (sent < 0) return -1;
-    if (sent > 0) return lws_http_transaction_completed(wsi) ? -1 : 0;
-    return 0;
 }
+
+std::string WsServer::renderMetrics() const { return renderTransportMetrics(counters_, registry_.size()); }
 
 int WsServer::onEstablished(struct lws* wsi, void* user) {
     auto connection =
@@ -327,6 +309,7 @@ int WsServer::onEstablished(struct lws* wsi, void* user) {
     }
     static_cast<SocketSlot*>(user)->connection = connection.get();
     registry_.emplace(connection.get(), connection);
+    ++counters_.connectionsAccepted;
     JANUS_LOG(LOG_VERB, "[gochat.ws] #%" PRIu64 ": socket open (%zu open)\n", connection->id, registry_.size());
 
     connection->joinTimer.server = this;
@@ -349,6 +332,7 @@ int WsServer::onReceive(Connection& connection, const void* in, size_t len) {
         case FrameAssembler::Status::TooLarge: return apply(connection, connection.session.onClientTooLarge()) ? -1 : 0;
         case FrameAssembler::Status::Complete: break;
     }
+    ++counters_.framesReceived;
     const bool binary = connection.assembler.messageIsBinary();
     const std::string message = connection.assembler.takeMessage();
     Effects effects =
@@ -368,6 +352,7 @@ int WsServer::onWriteable(Connection& connection) {
         }
         connection.outboundBytes -= payload;
         connection.outbound.pop_front();
+        ++counters_.framesSent;
         if (!connection.outbound.empty()) {
             lws_callback_on_writable(connection.wsi);
             return 0;
@@ -415,6 +400,7 @@ void WsServer::destroyOrphanSession(janus_transport_session* ts, uint64_t sessio
 
 bool WsServer::apply(Connection& connection, Effects effects) {
     for (const LogLine& line : effects.log) logLine(line.level, connection.id, line.text);
+    if (effects.refused) counters_.refused(*effects.refused);
     // A lingering connection (socket closed, Janus session kept) still
     // submits the message it was waiting to send.
     if (connection.ts && !janusGone_) {
@@ -468,7 +454,9 @@ void WsServer::onJoinTimer(lws_sorted_usec_list_t* sul) {
     auto* timer = reinterpret_cast<ConnectionTimer*>(sul);
     Connection& connection = *timer->owner;
     if (!connection.wsi) return;
-    timer->server->apply(connection, connection.session.onJoinTimeout());
+    Effects effects = connection.session.onJoinTimeout();
+    if (effects.close) ++timer->server->counters_.joinTimeouts;
+    timer->server->apply(connection, std::move(effects));
 }
 
 void WsServer::onKeepaliveTimer(lws_sorted_usec_list_t* sul) {

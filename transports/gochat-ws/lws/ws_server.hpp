@@ -14,8 +14,10 @@
 #include <thread>
 #include <unordered_map>
 
+#include "transports/gochat-ws/codec/transport_metrics.hpp"
 #include "transports/gochat-ws/codec/transport_settings.hpp"
 #include "transports/gochat-ws/lws/connection.hpp"
+#include "transports/gochat-ws/lws/http_endpoints.hpp"
 #include "transports/gochat-ws/lws/janus_api.hpp"
 
 namespace gochat::ws {
@@ -61,8 +63,10 @@ private:
     // False (logged) when they cannot be used.
     bool configureTls(struct lws_context_creation_info& info) const;
     bool acceptsUpgrade(struct lws* wsi) const;
-    // A plain HTTP request: a demo file (GET/HEAD) or 404/405.
-    int serveHttp(struct lws* wsi, const char* uri) const;
+    // The lws callbacks of plain HTTP (http_endpoints.hpp).
+    int httpCallback(struct lws* wsi, enum lws_callback_reasons reason, SocketSlot* slot, void* in, size_t len);
+    // The transport's part of GET /metrics.
+    std::string renderMetrics() const;
     // Carries out a SignalSession's effects. Returns true when the socket
     // must close at once (the caller returns -1 from its lws callback).
     bool apply(Connection& connection, Effects effects);
@@ -77,9 +81,10 @@ private:
     janus_transport* self_;
     janus_transport_callbacks* gateway_;
 
-    // Canonical web_root (symlinks resolved) when web_enabled; "" when off
-    // or missing. Set in start().
-    std::string webRoot_;
+    // Service thread only (and the main thread in stop()): what GET /metrics
+    // shows of the transport, and the plain HTTP endpoints.
+    TransportCounters counters_;
+    HttpEndpoints http_;
 
     // Allocated by this.
     struct lws_context* context_ = nullptr;
