@@ -24,6 +24,12 @@ struct PendingAction {
     JsonRef answer;
 };
 
+size_t leaversOf(const Effects& effects) {
+    size_t removed = 0;
+    for (const Effect& effect : effects) removed += std::holds_alternative<event::ParticipantLeft>(effect) ? 1 : 0;
+    return removed;
+}
+
 bool isOk(const JsonRef& answer) { return json_is_true(json_object_get(answer.get(), "ok")); }
 
 }  // namespace
@@ -149,10 +155,8 @@ JsonRef AdminService::perform(const AdminRequest& action) {
             },
             [&](const admin::CloseChannel& r) {
                 const OperatorResult result = registry_.operatorCloseChannel(r.channel, now);
-                size_t removed = 0;
-                for (const Effect& effect : result.effects)
-                    removed += std::holds_alternative<event::ParticipantLeft>(effect) ? 1 : 0;
-                JsonRef answer = carryOut(result, r.channel, 0, "close, " + std::to_string(removed) + " removed");
+                const size_t removed = leaversOf(result.effects);
+                JsonRef answer = carryOut(result, r.channel, 0, "close");
                 if (isOk(answer)) answer.setInt("removed", static_cast<int64_t>(removed));
                 return answer;
             },
@@ -177,8 +181,8 @@ JsonRef AdminService::carryOut(const OperatorResult& result, ChannelId channel, 
         JANUS_LOG(LOG_INFO, "%sadmin API: %s of user %lld in channel %lld\n", kLogPrefix, what.c_str(),
                   static_cast<long long>(user), static_cast<long long>(channel));
     else
-        JANUS_LOG(LOG_INFO, "%sadmin API: channel %lld %s\n", kLogPrefix, static_cast<long long>(channel),
-                  what.c_str());
+        JANUS_LOG(LOG_INFO, "%sadmin API: %s of channel %lld (%zu participant(s) removed)\n", kLogPrefix, what.c_str(),
+                  static_cast<long long>(channel), leaversOf(result.effects));
     JsonRef answer = adminOkAnswer();
     answer.setInt("channel", channel);
     if (user != 0) answer.setInt("user", user);
