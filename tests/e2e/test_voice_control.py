@@ -11,7 +11,8 @@ import asyncio
 import time
 
 from harness import tokens
-from harness.calls import enter_call, expect, offered_streams, send_rtc
+from harness.calls import (HEAR_TIMEOUT, HOLD, STOP_TIMEOUT, call_with_tones as call, closed_with, enter_call, expect,
+                           keeps_hearing, offered_streams, reoffered_without, send_rtc, stays_silent)
 from harness.clients import OP_RTC, T_JOIN, GoChatClient, stream_of
 from harness.ids import snowflake, users
 from harness.rtc import parse_sdp
@@ -28,10 +29,6 @@ MODERATION = MUTE | DEAFEN | MOVE
 T_MUTE_SELF, T_MUTE_USER, T_SERVER_MUTE, T_SERVER_DEAFEN = 505, 506, 507, 508
 T_KICK, T_BLOCK, T_MOVE, T_SPEAKING = 510, 511, 512, 514
 
-HEAR_TIMEOUT = 20.0
-STOP_TIMEOUT = 5.0     # a mute/kick takes effect well within this
-HOLD = 1.5             # how long "nothing changes" must hold
-
 
 # ------------------------------------------------------------------ helpers
 
@@ -39,44 +36,8 @@ async def gather(*aws):
     return await asyncio.gather(*aws)
 
 
-async def call(cl: Clients, channel: int, *people):
-    """`people`: (user_id, tone Hz, perms). Everyone joins concurrently and
-    every tone is heard by everyone else before the scenario goes on."""
-    clients = [await cl.gochat(u, tone=hz) for (u, hz, _) in people]
-    await gather(*(enter_call(c, channel, p) for c, (_, _, p) in zip(clients, people)))
-    await gather(*(x.wait_hearing(y.user_id, hz, HEAR_TIMEOUT)
-                   for x in clients for y, (_, hz, _) in zip(clients, people) if x is not y))
-    return clients
-
-
 def got(c: GoChatClient, t: int, since: int = 0):
     return [m.get("d") for m in c.rtc_messages(t, since)]
-
-
-async def keeps_hearing(c: GoChatClient, user: int, hz: float, seconds: float = HOLD):
-    await holds(c.changes, lambda: c.peer.hears(stream_of(user), hz), seconds,
-                f"{c.name} keeps hearing {hz:.0f} Hz from {stream_of(user)}", c.describe)
-
-
-async def stays_silent(c: GoChatClient, user: int, seconds: float = HOLD):
-    await holds(c.changes, lambda: c.peer.silent(stream_of(user)), seconds,
-                f"{c.name} hears nothing from {stream_of(user)}", c.describe)
-
-
-async def reoffered_without(x: GoChatClient, user: int, mark: int):
-    """`x` answered a re-offer (after `mark` answers) that no longer carries
-    any of `user`'s tracks, and stopped hearing them."""
-    await x.changes.wait_until(
-        lambda: len(x.answers) > mark and len(x.answers) == len(x.offers)
-        and stream_of(user) not in offered_streams(x),
-        10, f"{x.name}: answered re-offer without {stream_of(user)}", describe=x.describe)
-    await x.wait_not_hearing(user, STOP_TIMEOUT)
-
-
-async def closed_with(c: GoChatClient, code: int, reason: str):
-    got_code, got_reason = await c.wait_closed(5)
-    assert (got_code, got_reason) == (code, reason), \
-        f"{c.name}: socket closed with {got_code} {got_reason!r}, want {code} {reason!r}"
 
 
 # ------------------------------------------------------------------ 505

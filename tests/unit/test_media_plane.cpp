@@ -332,6 +332,27 @@ void forwarded_and_dropped_packets_are_counted(void**) {
     assert_int_equal(droppedFor(f.plane, DropReason::Malformed), 1);
 }
 
+// What operators see per participant (docs/plugin-api.md, Admin API):
+// every byte that reached the plugin from it, every byte relayed to it.
+void each_sessions_bytes_in_and_out_are_counted(void**) {
+    Fixture f;
+    f.send(kAlice, MediaKind::Audio, 1, 100, kOpus);  // nobody receives: still received
+    assert_int_equal(f.session(kAlice)->bytesIn(), 32);
+    f.fanout(kAlice, MediaKind::Audio, {{kBob, 2, 7, 0}, {kCarol, 2, 8, 0}}, kOpus);
+    f.fanout(kBob, MediaKind::Video, {{kCarol, 3, 9, 0}}, kVp8);
+    f.send(kAlice, MediaKind::Audio, 2, 1060, kOpus);
+    f.send(kAlice, MediaKind::Audio, 3, 2020, kOpus);
+    f.send(kBob, MediaKind::Video, 1, 100, kVp8);
+    f.session(kCarol)->started().store(false);  // not sent to Carol: not counted for her
+    f.send(kAlice, MediaKind::Audio, 4, 2980, kOpus);
+    assert_int_equal(f.session(kAlice)->bytesIn(), 4 * 32);
+    assert_int_equal(f.session(kAlice)->bytesOut(), 0);
+    assert_int_equal(f.session(kBob)->bytesIn(), 32);
+    assert_int_equal(f.session(kBob)->bytesOut(), 3 * 32);
+    assert_int_equal(f.session(kCarol)->bytesIn(), 0);
+    assert_int_equal(f.session(kCarol)->bytesOut(), 3 * 32);
+}
+
 }  // namespace
 
 int main() {
@@ -349,6 +370,7 @@ int main() {
         cmocka_unit_test(a_departed_session_drops_its_snapshots),
         cmocka_unit_test(voice_levels_start_the_speaking_indicator),
         cmocka_unit_test(forwarded_and_dropped_packets_are_counted),
+        cmocka_unit_test(each_sessions_bytes_in_and_out_are_counted),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

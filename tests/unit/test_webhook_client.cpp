@@ -413,6 +413,54 @@ void alive_calls_come_while_a_channel_is_occupied(void**) {
     h.client->stop();
 }
 
+size_t countPath(const std::vector<FakePoster::Post>& posts, const std::string& path) {
+    return static_cast<size_t>(
+        std::count_if(posts.begin(), posts.end(), [&](const FakePoster::Post& post) { return post.path == path; }));
+}
+
+// Draining (docs/operations.md, Rolling upgrades): the heartbeat stops,
+// presence and alive calls go on; resuming sends one at once. The alive
+// calls (every 20 ms) are the clock: no sleep.
+void a_paused_heartbeat_stops_while_presence_and_alive_calls_go_on(void**) {
+    const std::string beat = "/api/v1/webhook/sfu/heartbeat";
+    const std::string alive = "/api/v1/webhook/sfu/channel/alive";
+    WebhookSettings settings = testSettings();
+    settings.heartbeatIntervalMs = 20;
+    settings.aliveIntervalMs = 20;
+    Harness h(settings);
+    h.client->start();
+    h.join(1, kAlice);
+    assert_true(h.poster->waitUntil([&](const auto& posts) { return countPath(posts, beat) >= 2; }));
+
+    h.client->pauseHeartbeat();
+    h.client->pauseHeartbeat();  // idempotent
+    assert_true(h.client->heartbeatPaused());
+    const std::vector<FakePoster::Post> atPause = h.poster->posts();
+    h.join(2, kAlice + 2);
+    h.leave(1, kAlice);
+    // Six alive calls after the pause: at least 100 ms, five heartbeat intervals.
+    assert_true(h.poster->waitUntil(
+        [&](const auto& posts) { return countPath(posts, alive) >= countPath(atPause, alive) + 6; }));
+    const std::vector<FakePoster::Post> paused = h.poster->posts();
+    // At most the one being sent when the pause came.
+    assert_true(countPath(paused, beat) <= countPath(atPause, beat) + 1);
+    assert_int_equal(countPath(paused, "/api/v1/webhook/sfu/voice/join"), 2);
+    assert_int_equal(countPath(paused, "/api/v1/webhook/sfu/voice/leave"), 1);
+
+    const size_t beatsBefore = countPath(paused, beat);
+    h.client->resumeHeartbeat();
+    assert_false(h.client->heartbeatPaused());
+    const std::string loaded = WebhookClient::heartbeatBody(settings, 1);
+    assert_true(h.poster->waitUntil([&](const auto& posts) {
+        size_t fresh = 0;
+        for (size_t i = paused.size(); i < posts.size(); ++i) fresh += posts[i].path == beat && posts[i].body == loaded;
+        return countPath(posts, beat) >= beatsBefore + 2 && fresh >= 2;
+    }));
+    h.client->stop();
+    assert_int_equal(h.logs.containing("webhook: heartbeat paused (draining)"), 1);
+    assert_int_equal(h.logs.containing("webhook: heartbeat resumed"), 1);
+}
+
 }  // namespace
 
 int main() {
@@ -427,6 +475,7 @@ int main() {
         cmocka_unit_test(stop_sends_a_leave_for_everyone_still_present),
         cmocka_unit_test(stop_takes_at_most_the_timeout_when_the_service_hangs),
         cmocka_unit_test(alive_calls_come_while_a_channel_is_occupied),
+        cmocka_unit_test(a_paused_heartbeat_stops_while_presence_and_alive_calls_go_on),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -25,6 +25,9 @@ enum class Refusal {
     // An admin token limited to one channel, used on another
     // (docs/operations.md, Closing a channel).
     ChannelMismatch,
+    // A join while the SFU drains for an upgrade (docs/operations.md,
+    // Rolling upgrades): calls in progress go on, nobody new comes in.
+    Draining,
 };
 
 // The request a refusal or an acknowledgement answers.

@@ -22,6 +22,9 @@ Effects RoomRegistry::join(const JoinRequest& request, Millis now) {
     if (request.channel == 0 || request.user == 0) return refuseJoin(request.session, Refusal::InvalidMessage);
     if (request.tokenChannel != 0 && request.tokenChannel != request.channel)
         return refuseJoin(request.session, Refusal::Unauthorized);
+    // A move into a channel here is a new join too: GoChat can only send
+    // the user elsewhere with a new token (docs/operations.md, Rolling upgrades).
+    if (draining_) return refuseJoin(request.session, Refusal::Draining);
 
     const Grants grants = Grants::fromToken(request.perms, request.moved, config_.bits);
     if (!authorize(grants, Action::Join)) return refuseJoin(request.session, Refusal::Forbidden);
@@ -40,6 +43,7 @@ Effects RoomRegistry::join(const JoinRequest& request, Millis now) {
     } else {
         existing = rooms_.emplace(request.channel, Room{}).first;
         existing->second.channel = request.channel;
+        existing->second.createdAt = now;
     }
     Room& room = existing->second;
     Effects effects;
@@ -54,7 +58,9 @@ Effects RoomRegistry::join(const JoinRequest& request, Millis now) {
     participant.channel = request.channel;
     participant.guild = request.guild;
     participant.grants = grants;
+    participant.perms = request.perms;
     participant.joinOrder = nextJoinOrder_++;
+    participant.joinedAt = now;
     participant.lines.push_back(makeLine(kOwnAudioMindex, MediaKind::Audio));
     participant.lines.push_back(makeLine(kOwnVideoMindex, MediaKind::Video));
     room.emptySince.reset();
@@ -185,7 +191,12 @@ Effects RoomRegistry::closeChannel(ChannelId channel, Millis now) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto found = rooms_.find(channel);
     if (found == rooms_.end()) return {};
-    Room& room = found->second;
+    Effects effects;
+    closeRoomLocked(found->second, now, effects);
+    return effects;
+}
+
+void RoomRegistry::closeRoomLocked(Room& room, Millis now, Effects& effects) {
     std::vector<SessionId> everyone;
     for (auto& [session, participant] : room.participants) {
         everyone.push_back(session);
@@ -193,13 +204,21 @@ Effects RoomRegistry::closeChannel(ChannelId channel, Millis now) {
         participant.voiceDetected = false;
         participant.speaking = false;
     }
-    Effects effects;
     // Nobody stays, so nobody is re-offered: the room is settled once, which
     // stops every fan-out. Moderation state stays with the room (and the
     // block list beside it) for a rejoin within empty_room_ttl.
     for (SessionId session : everyone) detachLocked(room, session, LeaveReason::Closed, now, effects, 0);
     settleLocked(room, now, effects);
-    return effects;
+}
+
+void RoomRegistry::setDraining(bool draining) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    draining_ = draining;
+}
+
+bool RoomRegistry::draining() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return draining_;
 }
 
 }  // namespace gochat::sfu

@@ -2,7 +2,9 @@
 // behind one facade. The implementation is split by concern:
 //   registry.cpp        joins, departures, timers, lookups
 //   negotiation.cpp     offers, answers, client offers, line reuse
-//   moderation.cpp      voice control (mute, deafen, kick, block, move)
+//   moderation.cpp      voice control (mute, deafen, kick, block, move),
+//                       and the same actions by an operator
+//   inspection.cpp      what operators are shown (rooms, participants)
 //   speaking.cpp        the speaking indicator
 //   fanout_planner.cpp  who forwards what to whom
 //
@@ -15,6 +17,7 @@
 #include "plugins/gochat-sfu/core/effects.hpp"
 #include "plugins/gochat-sfu/core/permissions.hpp"
 #include "plugins/gochat-sfu/core/room.hpp"
+#include "plugins/gochat-sfu/core/room_info.hpp"
 
 #include <map>
 #include <mutex>
@@ -93,6 +96,26 @@ public:
     // everyone leaves with LeaveReason::Closed, the block list stays. A
     // channel nobody is in changes nothing.
     Effects closeChannel(ChannelId channel, Millis now);
+
+    // An operator's actions (docs/plugin-api.md, Admin API): no permission
+    // check (Janus checked the admin secret), the same events and effects
+    // as a moderator's request, with nobody as the requester (session 0).
+    // Refused, changing nothing, for a channel without a room here or a
+    // user not in it (mute and deafen also accept a user who left with the
+    // flag set, so it can be lifted).
+    OperatorResult operatorServerMute(ChannelId channel, UserId target, bool muted, Millis now);
+    OperatorResult operatorServerDeafen(ChannelId channel, UserId target, bool deafened, Millis now);
+    OperatorResult operatorKick(ChannelId channel, UserId target, Millis now);
+    // Blocking needs the user in the room; unblocking needs it on the
+    // channel's block list (which outlives the room).
+    OperatorResult operatorBlock(ChannelId channel, UserId target, bool blocked, Millis now);
+    OperatorResult operatorCloseChannel(ChannelId channel, Millis now);
+
+    // Draining for a rolling upgrade (docs/operations.md, Rolling upgrades):
+    // every join is refused with Refusal::Draining, moved ones included;
+    // everyone already in a room stays until they leave.
+    void setDraining(bool draining);
+    bool draining() const;
     // The publisher's packets carry another negotiated payload type than its
     // publication's (a browser may send any format its answer kept): follow
     // it with a new publication, so subscribers are offered that codec.
@@ -111,6 +134,14 @@ public:
     bool isJoined(SessionId session) const;
     size_t roomCount() const;
     size_t participantCount() const;
+
+    // --- inspection.cpp: copies for operators, from any thread.
+    std::vector<RoomInfo> rooms() const;
+    // Everyone in the channel's room, in join order; nothing without a room.
+    std::optional<std::vector<ParticipantInfo>> participantsOf(ChannelId channel) const;
+    std::optional<ParticipantInfo> participantInfo(SessionId session) const;
+    // The channel's block list (kept beside the rooms), ascending.
+    std::vector<UserId> blockedIn(ChannelId channel) const;
 
     // Sessions whose detector last said "voice" (the adapter checks them for
     // publishers that went quiet without sending silence).
@@ -137,6 +168,16 @@ private:
     // Server mute, deafen and block: a per-user flag, broadcast to the room.
     void setUserFlagLocked(Room& room, std::set<UserId>& flagged, UserFlag flag, UserId target, bool on,
                            SessionId actor, Effects& effects);
+    // The actions themselves, once the requester (a moderator, or nobody:
+    // an operator) may take them.
+    void serverMuteLocked(Room& room, UserId target, bool muted, SessionId actor, Millis now, Effects& effects);
+    void serverDeafenLocked(Room& room, UserId target, bool deafened, SessionId actor, Millis now, Effects& effects);
+    void blockLocked(Room& room, UserId target, bool blocked, SessionId actor, Millis now, Effects& effects);
+    // The room of an operator's action, or null with `result.error` set.
+    Room* operatorRoomLocked(ChannelId channel, OperatorResult& result);
+    // Everyone leaves with LeaveReason::Closed (closeChannel).
+    void closeRoomLocked(Room& room, Millis now, Effects& effects);
+    ParticipantInfo infoLocked(const Room& room, const Participant& participant) const;
 
     // --- speaking.cpp
     // Recomputes what the room is shown: detected voice that others can hear.
@@ -175,6 +216,7 @@ private:
     std::map<SessionId, ChannelId> roomOfSession_;
     // Block lists outlive their rooms: they last until unblocked or restart.
     std::map<ChannelId, std::set<UserId>> blocked_;
+    bool draining_ = false;
     uint64_t nextBinding_ = 1;
     uint64_t nextJoinOrder_ = 1;
     uint64_t nextTrackSerial_ = 1;

@@ -73,7 +73,9 @@ struct Participant {
     ChannelId channel = 0;
     GuildId guild = 0;
     Grants grants;
+    int64_t perms = 0;  // the token's mask, as it joined (shown to operators)
     uint64_t joinOrder = 0;
+    Millis joinedAt = 0;
 
     std::optional<Publication> audio;
     std::optional<Publication> video;
@@ -101,6 +103,7 @@ struct Participant {
 
 struct Room {
     ChannelId channel = 0;
+    Millis createdAt = 0;
     std::map<SessionId, Participant> participants;
     // Moderation state keyed by user, so it survives a reconnect while the room lives.
     std::set<UserId> serverMuted;

@@ -30,7 +30,8 @@ void HandlerLoop::stop() {
 bool HandlerLoop::enqueue(Work work) {
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (queue_.size() >= kMaxQueuedWork && work.kind == Work::Kind::Message) return false;
+        const bool refusable = work.kind == Work::Kind::Message || work.kind == Work::Kind::Task;
+        if (queue_.size() >= kMaxQueuedWork && refusable) return false;
         queue_.push_back(std::move(work));
     }
     ready_.notify_one();

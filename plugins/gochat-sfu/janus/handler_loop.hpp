@@ -11,6 +11,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,7 +21,7 @@
 namespace gochat::sfu {
 
 struct Work {
-    enum class Kind { Message, Departure, SpeakingChanged, PayloadTypeSeen, Stop };
+    enum class Kind { Message, Departure, SpeakingChanged, PayloadTypeSeen, Task, Stop };
     Kind kind = Kind::Stop;
     std::shared_ptr<MediaSession> session;  // Message: keeps the handle alive until handled
     SessionId sessionId = 0;
@@ -30,6 +31,8 @@ struct Work {
     std::string transaction;                 // Message
     JsonRef body;
     JsonRef jsep;
+    // Task: run on the handler thread (an admin action, janus/admin_service.cpp).
+    std::function<void()> task;
 };
 
 class HandlerLoop {
@@ -44,7 +47,7 @@ public:
         virtual std::optional<Millis> nextDeadline(Millis now) = 0;
     };
 
-    // Beyond this, requests are refused rather than buffered.
+    // Beyond this, requests (and tasks) are refused rather than buffered.
     static constexpr size_t kMaxQueuedWork = 20000;
 
     static Millis now();
@@ -52,7 +55,7 @@ public:
     void start(Owner& owner);
     // Handles what is queued before the Stop, then joins the thread.
     void stop();
-    // Any thread. False when a Message is refused (queue full).
+    // Any thread. False when a Message or a Task is refused (queue full).
     bool enqueue(Work work);
     // Any thread: run the timers now (a deferred keyframe, say).
     void wake();

@@ -66,6 +66,7 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
             std::make_unique<EventNotifier>(gateway_, sessions_, HandlerEventOptions{settings_.speakingEvents});
         effects_->addObserver(*eventNotifier_);
     }
+    admin_ = std::make_unique<AdminService>(*registry_, sessions_, loop_, *effects_, webhook_.get());
 
     running_ = true;
     loop_.start(*this);
@@ -120,17 +121,11 @@ janus_plugin_result* SfuPlugin::handleMessage(janus_plugin_session* handle, char
     return janus_plugin_result_new(JANUS_PLUGIN_OK_WAIT, nullptr, nullptr);
 }
 
+// Janus's task pool; `message` is borrowed, the answer a new object
+// (docs/plugin-api.md, Admin API).
 json_t* SfuPlugin::handleAdminMessage(json_t* message) {
-    std::string request;
-    JsonRef reply = JsonRef::object();
-    if (!message || !jsonGetString(message, "request", request) || request != "status") {
-        reply.setString("error", "unknown request (supported: status)");
-        return reply.release();
-    }
-    reply.setInt("rooms", static_cast<int64_t>(registry_ ? registry_->roomCount() : 0))
-        .setInt("participants", static_cast<int64_t>(registry_ ? registry_->participantCount() : 0))
-        .setInt("sessions", static_cast<int64_t>(sessions_.size()));
-    return reply.release();
+    if (!running_ || !admin_) return adminErrorAnswer(AdminError{503, "the plugin is not running"}).release();
+    return admin_->handle(message).release();
 }
 
 // On the handle's loop thread.
@@ -180,10 +175,12 @@ void SfuPlugin::enqueueDeparture(std::shared_ptr<MediaSession> session) {
 json_t* SfuPlugin::querySession(janus_plugin_session* handle) {
     std::shared_ptr<MediaSession> session = sessions_.byHandle(handle);
     if (!session) return nullptr;
+    // Janus holds the handle's mutex here: read, never wait for the handler.
     JsonRef info = JsonRef::object();
     info.setInt("session", static_cast<int64_t>(session->id()))
         .setBool("media", session->started().load())
         .setBool("joined", registry_ && registry_->isJoined(session->id()));
+    if (running_ && admin_) admin_->describeSession(info, session->id());
     return info.release();
 }
 
@@ -209,6 +206,9 @@ void SfuPlugin::handle(Work& work) {
         case Work::Kind::Message:
             if (!work.session->closed())
                 handleRequest(*work.session, work.transaction, work.body.get(), work.jsep.get());
+            return;
+        case Work::Kind::Task:
+            if (work.task) work.task();
             return;
         case Work::Kind::Stop: return;
     }

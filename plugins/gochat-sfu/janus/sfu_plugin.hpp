@@ -5,6 +5,7 @@
 #pragma once
 
 #include "plugins/gochat-sfu/auth/token_verifier.hpp"
+#include "plugins/gochat-sfu/janus/admin_service.hpp"
 #include "plugins/gochat-sfu/core/registry.hpp"
 #include "plugins/gochat-sfu/janus/effect_runner.hpp"
 #include "plugins/gochat-sfu/janus/handler_loop.hpp"
@@ -77,6 +78,7 @@ private:
     std::unique_ptr<WebhookClient> webhook_;        // declared before effects_, which observes through it
     std::unique_ptr<EventNotifier> eventNotifier_;  // likewise; null when general.events = false
     std::unique_ptr<EffectRunner> effects_;
+    std::unique_ptr<AdminService> admin_;  // after what it borrows
     std::atomic<bool> running_{false};
 };
 

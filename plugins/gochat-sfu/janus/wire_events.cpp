@@ -137,6 +137,7 @@ const char* refusalText(Refusal reason) {
         case Refusal::NotFound: return "not found";
         case Refusal::OfferInFlight: return "offer in flight";
         case Refusal::ChannelMismatch: return "channel mismatch";
+        case Refusal::Draining: return "draining";
     }
     return "invalid message";
 }

@@ -18,6 +18,7 @@ constexpr uint32_t kVideoClockKhz = 90;
 // Media plane).
 void MediaPlane::onRtp(MediaSession& publisher, MediaPacket& packet) {
     if (!packet.buffer) return;
+    publisher.countReceived(packet.length);
     if (packet.length < rtp::kRtpHeaderBytes) return counters_.dropped(DropReason::Malformed);
     const MediaKind kind = packet.video ? MediaKind::Video : MediaKind::Audio;
     // Only the own lines carry a participant's media; anything else is dropped.
@@ -65,6 +66,7 @@ void MediaPlane::onRtp(MediaSession& publisher, MediaPacket& packet) {
         // The server copies the packet, so restoring right after is safe;
         // the audio level and other extensions travel beside the buffer.
         port_.relay(subscriber.peer(), packet);
+        subscriber.countRelayedTo(packet.length);
         ++relayed;
     }
     rtp::setSequence(header, sequence);

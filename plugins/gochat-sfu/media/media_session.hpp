@@ -125,6 +125,15 @@ public:
     // is reported once, not per packet.
     std::atomic<int>& reportedPayloadType(MediaKind kind) { return reportedPayloadType_[index(kind)]; }
 
+    // What this participant sent and received, for operators
+    // (docs/plugin-api.md, Admin API): RTP bytes that reached the plugin on
+    // its own lines (its media thread adds), and bytes relayed to it (each
+    // publisher's media thread adds, per copy). Relaxed atomics, no lock.
+    void countReceived(uint64_t bytes) { bytesIn_.fetch_add(bytes, std::memory_order_relaxed); }
+    void countRelayedTo(uint64_t bytes) { bytesOut_.fetch_add(bytes, std::memory_order_relaxed); }
+    uint64_t bytesIn() const { return bytesIn_.load(std::memory_order_relaxed); }
+    uint64_t bytesOut() const { return bytesOut_.load(std::memory_order_relaxed); }
+
     // The SDP o= session id stays constant for the PeerConnection.
     int64_t sdpSessionId() const { return static_cast<int64_t>(id_) + 1; }
 
@@ -148,6 +157,10 @@ private:
     std::atomic<int64_t> lastKeyframeRequest_{INT64_MIN / 2};
     std::atomic<bool> keyframeDeferred_{false};
     std::atomic<int> reportedPayloadType_[2] = {{-1}, {-1}};
+    // Apart from each other and the rest: bytesOut_ is written by every
+    // publisher this participant receives from.
+    alignas(64) std::atomic<uint64_t> bytesIn_{0};
+    alignas(64) std::atomic<uint64_t> bytesOut_{0};
 };
 
 }  // namespace gochat::sfu

@@ -16,9 +16,10 @@ namespace gochat::sfu {
 
 // Every value of the enums counted, in declaration order (a new value
 // fails to compile in metrics text until it is listed and named there).
-inline constexpr std::array<Refusal, 9> kAllRefusals = {
-    Refusal::InvalidMessage, Refusal::Unauthorized, Refusal::Forbidden,     Refusal::Blocked,        Refusal::RoomFull,
-    Refusal::NotJoined,      Refusal::NotFound,     Refusal::OfferInFlight, Refusal::ChannelMismatch};
+inline constexpr std::array<Refusal, 10> kAllRefusals = {
+    Refusal::InvalidMessage,  Refusal::Unauthorized, Refusal::Forbidden, Refusal::Blocked,
+    Refusal::RoomFull,        Refusal::NotJoined,    Refusal::NotFound,  Refusal::OfferInFlight,
+    Refusal::ChannelMismatch, Refusal::Draining};
 inline constexpr std::array<LeaveReason, 8> kAllLeaveReasons = {
     LeaveReason::Left,  LeaveReason::Disconnected, LeaveReason::Kicked,   LeaveReason::Blocked,
     LeaveReason::Moved, LeaveReason::Timeout,      LeaveReason::Replaced, LeaveReason::Closed};

@@ -13,8 +13,8 @@ using prometheus::TextWriter;
 
 // Reasons a join can be refused for by the plugin: always listed, so a
 // dashboard's rate() has a series before the first refusal.
-constexpr std::array<Refusal, 5> kJoinRefusals = {Refusal::InvalidMessage, Refusal::Unauthorized, Refusal::Forbidden,
-                                                  Refusal::Blocked, Refusal::RoomFull};
+constexpr std::array<Refusal, 6> kJoinRefusals = {Refusal::InvalidMessage, Refusal::Unauthorized, Refusal::Forbidden,
+                                                  Refusal::Blocked,        Refusal::RoomFull,     Refusal::Draining};
 
 void writeGauges(TextWriter& out, const SfuMetrics& m) {
     out.family("gochat_sfu_rooms", "Rooms held (a room empty for less than empty_room_ttl included).",
@@ -94,6 +94,7 @@ const char* refusalLabel(Refusal reason) {
         case Refusal::NotFound: return "not found";
         case Refusal::OfferInFlight: return "offer in flight";
         case Refusal::ChannelMismatch: return "channel mismatch";
+        case Refusal::Draining: return "draining";
     }
     return "unknown";
 }

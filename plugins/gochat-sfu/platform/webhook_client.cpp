@@ -120,6 +120,34 @@ void WebhookClient::observe(const Effect& effect) {
     flush(logs);
 }
 
+void WebhookClient::pauseHeartbeat() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (heartbeatPaused_) return;
+        heartbeatPaused_ = true;
+    }
+    wake_.notify_all();
+    flush({{LogLevel::Info, "webhook: heartbeat paused (draining): GoChat stops routing new calls to \"" +
+                                settings_.serviceId +
+                                "\" 15 s after its last accepted heartbeat; joins, leaves and alive calls go on"}});
+}
+
+void WebhookClient::resumeHeartbeat() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (!heartbeatPaused_) return;
+        heartbeatPaused_ = false;
+        nextHeartbeat_ = now();
+    }
+    wake_.notify_all();
+    flush({{LogLevel::Info, "webhook: heartbeat resumed as \"" + settings_.serviceId + "\""}});
+}
+
+bool WebhookClient::heartbeatPaused() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return heartbeatPaused_;
+}
+
 WebhookCounters WebhookClient::counters() const {
     WebhookCounters snapshot;
     for (size_t path = 0; path < kWebhookPathCount; ++path)
@@ -171,7 +199,7 @@ bool WebhookClient::nextJob(Job& job, Logs& logs) {
         if (stopping_) return nextJobWhileStopping(job, logs);
         const Millis at = now();
         for (const WebhookCall& call : tracker_.due(at)) enqueueLocked(call, logs);
-        if (at >= nextHeartbeat_) {
+        if (!heartbeatPaused_ && at >= nextHeartbeat_) {
             nextHeartbeat_ += settings_.heartbeatIntervalMs;
             if (nextHeartbeat_ <= at) nextHeartbeat_ = at + settings_.heartbeatIntervalMs;
             job.heartbeat = true;
@@ -190,9 +218,12 @@ bool WebhookClient::nextJob(Job& job, Logs& logs) {
             lock.lock();
             continue;
         }
-        Millis until = nextHeartbeat_;
-        if (const std::optional<Millis> deadline = tracker_.nextDeadline()) until = std::min(until, *deadline);
-        wake_.wait_for(lock, std::chrono::milliseconds(std::max<Millis>(0, until - at)));
+        std::optional<Millis> until = tracker_.nextDeadline();
+        if (!heartbeatPaused_) until = until ? std::min(*until, nextHeartbeat_) : nextHeartbeat_;
+        if (until)
+            wake_.wait_for(lock, std::chrono::milliseconds(std::max<Millis>(0, *until - at)));
+        else
+            wake_.wait(lock);
     }
 }
 

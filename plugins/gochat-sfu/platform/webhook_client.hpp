@@ -66,6 +66,15 @@ public:
     // Handler thread: ParticipantJoined and ParticipantLeft; the rest is ignored.
     void observe(const Effect& effect) override;
 
+    // Draining (docs/operations.md, Rolling upgrades): without heartbeats
+    // GoChat's discovery drops this SFU 15 s after the last accepted one
+    // (a heartbeat already being sent still goes out); joins, leaves and
+    // alive calls go on for the calls in progress. Resuming sends a
+    // heartbeat at once, then every interval. Any thread; idempotent.
+    void pauseHeartbeat();
+    void resumeHeartbeat();
+    bool heartbeatPaused() const;
+
     // Any thread: a snapshot of the counters (the /metrics exposition reads it).
     WebhookCounters counters() const;
     // Any thread: connected participants, as the next heartbeat reports them.
@@ -120,6 +129,7 @@ private:
     std::deque<WebhookCall> queue_;
     std::set<PresenceKey> unannounced_;  // users whose join was dropped: their leave goes too
     Millis nextHeartbeat_ = 0;
+    bool heartbeatPaused_ = false;
     bool stopping_ = false;
     Millis stopDeadline_ = 0;
     uint64_t dropped_ = 0;

@@ -79,10 +79,33 @@ class JanusAdmin:
         return {s: await self.handles(s) for s in await self.sessions()}
 
     async def sfu_status(self) -> dict:
-        """The plugin's `status`: {rooms, participants, sessions}."""
-        msg = await self.request({"janus": "message_plugin", "plugin": SFU_PLUGIN,
-                                  "request": {"request": "status"}})
+        """The plugin's `status`: {ok, rooms, participants, sessions, draining, heartbeat}."""
+        return await self.sfu({"request": "status"})
+
+    async def sfu(self, request: dict, timeout: float = 10.0) -> dict:
+        """One of the plugin's admin requests (docs/plugin-api.md, Admin
+        API) through `message_plugin`; returns its `response`: {ok: true, ...}
+        or {ok: false, error: {code, reason}}."""
+        msg = await self.request({"janus": "message_plugin", "plugin": SFU_PLUGIN, "request": request},
+                                 timeout=timeout)
         return msg.get("response") or {}
+
+    async def handle_info(self, session_id: int, handle_id: int) -> dict:
+        """Janus's `handle_info`: its `info` (the plugin's part is `plugin_specific`)."""
+        msg = await self.request({"janus": "handle_info", "session_id": session_id, "handle_id": handle_id})
+        return msg.get("info") or {}
+
+    async def sfu_handle_of(self, user_id: int) -> dict:
+        """The `handle_info` of the handle whose participant is `user_id`, or {}."""
+        for session, handles in (await self.all_handles()).items():
+            for handle in handles:
+                try:
+                    info = await self.handle_info(session, handle)
+                except AdminError:
+                    continue  # gone meanwhile
+                if (info.get("plugin_specific") or {}).get("user") == user_id:
+                    return info
+        return {}
 
 
 def fd_count(pid: int) -> int:

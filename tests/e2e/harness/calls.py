@@ -1,13 +1,21 @@
-"""Steps of a GoChat call that many test files take: enter a call, send a
-t 5xx request and wait for its reply, read which streams the latest server
-offer carries, vanish without a goodbye. One definition each, so a fix or a
+"""Steps of a GoChat call that many test files take: enter a call (alone,
+or several people hearing each other), send a t 5xx request and wait for
+its reply, read which streams the latest server offer carries, what a user
+notices (keeps hearing, stays silent, re-offered without someone, closed
+with a code), vanish without a goodbye. One definition each, so a fix or a
 stricter check reaches every test at once."""
 
+import asyncio
 from typing import List, Optional, Set
 
 from . import tokens
-from .clients import OP_RTC, GoChatClient
+from .clients import OP_RTC, GoChatClient, stream_of
 from .rtc import MLine, parse_sdp
+from .waiting import holds
+
+HEAR_TIMEOUT = 20.0
+STOP_TIMEOUT = 5.0     # a mute/kick takes effect well within this
+HOLD = 1.5             # how long "nothing changes" must hold
 
 
 async def enter_call(c: GoChatClient, channel: int, perms: int = tokens.PERMS_MEMBER,
@@ -17,6 +25,43 @@ async def enter_call(c: GoChatClient, channel: int, perms: int = tokens.PERMS_ME
     assert ack == {"ok": True}, f"{c.name} join refused: {ack}"
     await c.wait_offers(1)
     await c.wait_connected()
+
+
+async def call_with_tones(cl, channel: int, *people):
+    """`people`: (user_id, tone Hz, perms). Everyone joins concurrently and
+    every tone is heard by everyone else before the scenario goes on.
+    `cl` is a harness.scenario.Clients."""
+    clients = [await cl.gochat(u, tone=hz) for (u, hz, _) in people]
+    await asyncio.gather(*(enter_call(c, channel, p) for c, (_, _, p) in zip(clients, people)))
+    await asyncio.gather(*(x.wait_hearing(y.user_id, hz, HEAR_TIMEOUT)
+                           for x in clients for y, (_, hz, _) in zip(clients, people) if x is not y))
+    return clients
+
+
+async def keeps_hearing(c: GoChatClient, user: int, hz: float, seconds: float = HOLD):
+    await holds(c.changes, lambda: c.peer.hears(stream_of(user), hz), seconds,
+                f"{c.name} keeps hearing {hz:.0f} Hz from {stream_of(user)}", c.describe)
+
+
+async def stays_silent(c: GoChatClient, user: int, seconds: float = HOLD):
+    await holds(c.changes, lambda: c.peer.silent(stream_of(user)), seconds,
+                f"{c.name} hears nothing from {stream_of(user)}", c.describe)
+
+
+async def reoffered_without(x: GoChatClient, user: int, mark: int):
+    """`x` answered a re-offer (after `mark` answers) that no longer carries
+    any of `user`'s tracks, and stopped hearing them."""
+    await x.changes.wait_until(
+        lambda: len(x.answers) > mark and len(x.answers) == len(x.offers)
+        and stream_of(user) not in offered_streams(x),
+        10, f"{x.name}: answered re-offer without {stream_of(user)}", describe=x.describe)
+    await x.wait_not_hearing(user, STOP_TIMEOUT)
+
+
+async def closed_with(c: GoChatClient, code: int, reason: str):
+    got_code, got_reason = await c.wait_closed(5)
+    assert (got_code, got_reason) == (code, reason), \
+        f"{c.name}: socket closed with {got_code} {got_reason!r}, want {code} {reason!r}"
 
 
 def remote_lines(offer_sdp: str) -> List[MLine]:
