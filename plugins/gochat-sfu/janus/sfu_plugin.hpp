@@ -13,6 +13,7 @@
 #include "plugins/gochat-sfu/config/plugin_settings.hpp"
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 #include "plugins/gochat-sfu/janus/session_table.hpp"
+#include "plugins/gochat-sfu/media/bitrate_monitor.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"
 #include "plugins/gochat-sfu/platform/webhook_client.hpp"
 #include "plugins/gochat-sfu/janus/event_notifier.hpp"
@@ -63,6 +64,9 @@ private:
     // The webhook client's counters; zeros while no webhook is configured.
     WebhookCounters webhookCounters();
     void stopQuietSpeakers(Millis now);
+    // The second's work of the bitrate limits: REMBs, and removing who
+    // stayed over the audio cap (docs/operations.md, Bitrate limits).
+    void enforceBitrates(Millis now);
     void enqueueDeparture(std::shared_ptr<MediaSession> session);
 
     janus_callbacks* gateway_ = nullptr;  // Borrowed (the core outlives the plugin)
@@ -73,6 +77,7 @@ private:
     HandlerLoop loop_;
     std::unique_ptr<JanusMediaPort> mediaPort_;
     std::unique_ptr<MediaPlane> media_;
+    std::unique_ptr<BitrateMonitor> bitrates_;      // Handler thread only
     RoomCounters roomCounters_;                     // observed by effects_; read by metrics scrapes
     std::unique_ptr<WebhookClient> webhook_;        // declared before effects_, which observes through it
     std::unique_ptr<EventNotifier> eventNotifier_;  // likewise; null when general.events = false

@@ -125,6 +125,17 @@ public:
     // is reported once, not per packet.
     std::atomic<int>& reportedPayloadType(MediaKind kind) { return reportedPayloadType_[index(kind)]; }
 
+    // What this publisher sent on its own lines: RTP payload bytes per kind
+    // (padding included, headers and header extensions not), added by its
+    // media thread with relaxed atomics, read once a second by the bitrate
+    // limits (docs/operations.md, Bitrate limits). Only grows.
+    void countInbound(MediaKind kind, uint64_t payloadBytes) {
+        inboundPayloadBytes_[index(kind)].fetch_add(payloadBytes, std::memory_order_relaxed);
+    }
+    uint64_t inboundPayloadBytes(MediaKind kind) const {
+        return inboundPayloadBytes_[index(kind)].load(std::memory_order_relaxed);
+    }
+
     // The SDP o= session id stays constant for the PeerConnection.
     int64_t sdpSessionId() const { return static_cast<int64_t>(id_) + 1; }
 
@@ -148,6 +159,7 @@ private:
     std::atomic<int64_t> lastKeyframeRequest_{INT64_MIN / 2};
     std::atomic<bool> keyframeDeferred_{false};
     std::atomic<int> reportedPayloadType_[2] = {{-1}, {-1}};
+    std::atomic<uint64_t> inboundPayloadBytes_[2] = {{0}, {0}};
 };
 
 }  // namespace gochat::sfu
