@@ -21,6 +21,19 @@ constexpr Millis kRetiredSnapshotCheckMs = 10;    // a replaced snapshot waits f
 
 Millis earliest(std::optional<Millis> a, Millis b) { return a ? std::min(*a, b) : b; }
 
+void logBitrateLimits(const BitrateLimits& limits) {
+    if (!limits.capsAudio() && !limits.capsVideo()) return;
+    std::string audio = "off";
+    std::string video = "off";
+    if (limits.capsAudio()) {
+        const std::string margin = std::to_string(limits.audioMarginPercent);
+        audio = std::to_string(limits.maxAudioKbps) + " kbps, " +
+                (limits.enforcesAudio() ? "enforced with a " + margin + "% margin" : "asked in the SDP only");
+    }
+    if (limits.capsVideo()) video = std::to_string(limits.maxVideoKbps) + " kbps (REMB)";
+    JANUS_LOG(LOG_INFO, "%sbitrate limits: audio %s; video %s\n", kLogPrefix, audio.c_str(), video.c_str());
+}
+
 bool isMetricsRequest(const json_t* body) {
     std::string name;
     return jsonGetString(body, "request", name) && name == "metrics";
@@ -73,12 +86,7 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     JANUS_LOG(LOG_INFO, "%sinitialized (issuer %s, leeway %llds, empty room ttl %llds, max participants %lld)\n",
               kLogPrefix, settings_.issuer.c_str(), static_cast<long long>(settings_.tokenLeewaySeconds),
               static_cast<long long>(settings_.emptyRoomTtlSeconds), static_cast<long long>(settings_.maxParticipants));
-    const BitrateLimits& limits = settings_.limits;
-    if (limits.capsAudio() || limits.capsVideo())
-        JANUS_LOG(LOG_INFO, "%sbitrate limits: audio %lld kbps (%s), video %lld kbps (REMB)\n", kLogPrefix,
-                  static_cast<long long>(limits.maxAudioKbps),
-                  limits.enforcesAudio() ? "enforced" : "asked in the SDP only",
-                  static_cast<long long>(limits.maxVideoKbps));
+    logBitrateLimits(settings_.limits);
     return true;
 }
 
