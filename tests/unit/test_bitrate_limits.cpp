@@ -185,7 +185,7 @@ void the_monitor_sleeps_without_limits(void**) {
     assert_true(port.caps.empty());
 }
 
-void video_publishers_get_a_remb_every_second_while_their_video_arrives(void**) {
+void video_publishers_get_a_remb_when_their_video_starts_then_every_second(void**) {
     FakePort port;
     BitrateLimits limits;
     limits.maxVideoKbps = 150;
@@ -199,18 +199,32 @@ void video_publishers_get_a_remb_every_second_while_their_video_arrives(void**) 
     assert_int_equal(port.caps.size(), 1);
     assert_ptr_equal(port.caps[0].first, sessions.peer(1));
     assert_int_equal(port.caps[0].second, 150'000);
-    assert_int_equal(*monitor.nextDeadline(), 11'000);
+    assert_int_equal(*monitor.nextDeadline(), 10'250);
     // Not due yet: nothing (the handler runs its timers after every request).
     sessions[1].countInbound(MediaKind::Video, 1200);
-    monitor.tick(sessions.all, 10'500);
+    monitor.tick(sessions.all, 10'100);
     assert_int_equal(port.caps.size(), 1);
-    // A second later: again for the one still sending; a camera that
-    // stopped gets none; one that starts gets its first.
+    // The next poll: alice had hers 250 ms ago; a camera that starts gets
+    // its first at once.
     sessions[3].countInbound(MediaKind::Video, 900);
-    monitor.tick(sessions.all, 11'000);
+    monitor.tick(sessions.all, 10'250);
+    assert_int_equal(port.caps.size(), 2);
+    assert_ptr_equal(port.caps[1].first, sessions.peer(3));
+    // A second after her last one, alice (still sending) gets the next;
+    // carol, whose camera stopped, none.
+    for (Millis now = 10'500; now <= 11'000; now += 250) {
+        sessions[1].countInbound(MediaKind::Video, 1200);
+        monitor.tick(sessions.all, now);
+    }
     assert_int_equal(port.caps.size(), 3);
+    assert_ptr_equal(port.caps[2].first, sessions.peer(1));
     monitor.tick(sessions.all, 12'000);  // nobody's video grew
     assert_int_equal(port.caps.size(), 3);
+    // Nobody connected: no deadline until a request runs the timers again.
+    monitor.tick({}, 13'000);
+    assert_false(monitor.nextDeadline().has_value());
+    monitor.tick(sessions.all, 13'100);
+    assert_int_equal(*monitor.nextDeadline(), 13'350);
 }
 
 void the_monitor_passes_the_judges_verdicts_on(void**) {
@@ -279,7 +293,7 @@ int main() {
         cmocka_unit_test(a_window_lasts_at_least_a_second_and_is_judged_on_the_time_that_passed),
         cmocka_unit_test(publishers_are_judged_apart_and_forgotten_when_gone),
         cmocka_unit_test(the_monitor_sleeps_without_limits),
-        cmocka_unit_test(video_publishers_get_a_remb_every_second_while_their_video_arrives),
+        cmocka_unit_test(video_publishers_get_a_remb_when_their_video_starts_then_every_second),
         cmocka_unit_test(the_monitor_passes_the_judges_verdicts_on),
         cmocka_unit_test(the_packet_path_counts_payload_bytes_per_kind_forwarded_or_not),
     };

@@ -389,6 +389,7 @@ void SfuPlugin::stopQuietSpeakers(Millis now) {
 // A window over the audio cap is logged; the second one in a row removes
 // the publisher, who is told why (docs/plugin-api.md, Events).
 void SfuPlugin::enforceBitrates(Millis now) {
+    if (!bitrates_->due(now)) return;  // the session list is copied only when due
     for (const AudioBitrateJudge::Verdict& over : bitrates_->tick(sessions_.all(), now)) {
         // Audio still arriving from someone already removed is not judged again.
         if (!registry_->isJoined(over.session)) continue;
