@@ -15,7 +15,9 @@ the plugin's `limits` category as GoChat's own SFU offers it.
 - The video cap is sent as REMB: aiortc's VP8 encoder takes it as its
   target; Chromium publishing its camera on the demo page keeps its
   outbound video under the cap (plus a margin) once settled, and sends
-  more without it (a control run).
+  more without it (a control run). In the same run an enforced audio cap
+  under what Chromium's Opus sends without one: Chromium honours it
+  (maxaveragebitrate, b=TIAS) and is never removed.
 """
 
 import contextlib
@@ -247,37 +249,41 @@ def test_the_video_cap_reaches_an_aiortc_publisher_as_remb(janus_factory):
     run(scenario())
 
 
-# ------------------------------------------------------------- a browser under REMB
+# ------------------------------------------------------------- a browser
 
 # The demo page's 320x240 fake camera sends ~200 kbps without a cap
 # (measured: 210 kbps, its encoder's target at 600 kbps), so the cap is
 # well under that.
 VIDEO_CAP_KBPS = 100
+BROWSER_AUDIO_CAP_KBPS = 24   # enforced in the capped run: Chromium honours it and stays
 BROWSER_SETUP_S = 45    # join, camera on, first frames encoded (a busy machine)
 SETTLE_S = 6.0          # Chromium starts at 300 kbps and follows the REMB within seconds
-MEASURE_S = 5.0         # the outbound rate is taken over this many seconds after settling
+MEASURE_S = 5.0         # the outbound rates are taken over this many seconds after settling
 SAMPLE_S = 0.5
-CAPPED_MAX = 1.3        # capped: at most the cap + 30 % (RTX and the encoder's overshoot)
+CAPPED_MAX = 1.3        # capped video: at most the cap + 30 % (RTX and the encoder's overshoot)
 CONTROL_MIN = 1.5       # without a cap: more than 1.5 x the cap
 
-# async () => {...}: the page's outbound video now: payload bytes sent
-# (outbound-rtp bytesSent, retransmissions included, headers and padding
-# not), frames encoded, the encoder's target and the transport's estimate
-# (which a REMB caps).
-OUTBOUND_VIDEO_RATE = """
+# async () => {...}: what the page sends now: per kind the payload bytes
+# sent (outbound-rtp bytesSent, retransmissions included, headers and
+# padding not), the video's frames, encoder target and limitation, the
+# transport's estimate (which a REMB caps), and whether the page is still
+# in the call.
+OUTBOUND_RATES = """
 async () => {
   const stats = await window.demo.pc.getStats();
-  const out = { at: null, bytesSent: 0, framesEncoded: 0, targetBitrate: null, availableOutgoingBitrate: null,
-    frameWidth: null, qualityLimitationReason: null };
+  const out = { at: null, videoBytes: 0, audioBytes: 0, framesEncoded: 0, targetBitrate: null,
+    availableOutgoingBitrate: null, frameWidth: null, qualityLimitationReason: null,
+    joined: !!window.demo.joined, error: document.getElementById('error').textContent };
   stats.forEach((s) => {
     if (s.type === 'outbound-rtp' && s.kind === 'video') {
       out.at = s.timestamp;
-      out.bytesSent += s.bytesSent || 0;
+      out.videoBytes += s.bytesSent || 0;
       out.framesEncoded += s.framesEncoded || 0;
       if (s.targetBitrate) out.targetBitrate = s.targetBitrate;
       if (s.frameWidth) out.frameWidth = s.frameWidth;
       if (s.qualityLimitationReason) out.qualityLimitationReason = s.qualityLimitationReason;
     }
+    if (s.type === 'outbound-rtp' && s.kind === 'audio') out.audioBytes += s.bytesSent || 0;
     if (s.type === 'candidate-pair' && s.nominated && s.availableOutgoingBitrate)
       out.availableOutgoingBitrate = s.availableOutgoingBitrate;
   });
@@ -286,10 +292,16 @@ async () => {
 """
 
 
-def camera_rate(checks, out_dir, tag, user):
-    """One person alone in a channel publishes the demo page's camera; after
-    SETTLE_S, its outbound video rate over MEASURE_S (kbps) and the last
-    sample (samples every SAMPLE_S)."""
+def kbps_between(a, b, key):
+    seconds = (b["at"] - a["at"]) / 1000
+    return (b[key] - a[key]) * 8 / seconds / 1000 if seconds > 0 else 0.0
+
+
+def camera_call(checks, out_dir, tag, user):
+    """One person alone in a channel talks (the fake microphone) and
+    publishes the demo page's camera; after SETTLE_S, its outbound video
+    and audio rates over MEASURE_S (kbps) and the last sample (samples
+    every SAMPLE_S)."""
     with contextlib.ExitStack() as stack:
         page = open_browser(stack, checks, f"{tag}-{user['name']}", out_dir, viewport=(1100, 640))
         page.goto(user["url"])
@@ -298,71 +310,88 @@ def camera_rate(checks, out_dir, tag, user):
         page.wait_for_js(demo.CAMERA_BUTTON_ENABLED, what="camera button enabled")
         page.click_button("Camera on")
         page.wait_button("Camera off")
-        first = wait_until(lambda: page.evaluate(OUTBOUND_VIDEO_RATE), timeout=BROWSER_SETUP_S,
+        first = wait_until(lambda: page.evaluate(OUTBOUND_RATES), timeout=BROWSER_SETUP_S,
                            until=lambda s: s["framesEncoded"] > 0)
         checks.report("camera_encodes", first["framesEncoded"] > 0, tag=tag, **first)
         samples = []
         started = time.monotonic()
 
         def sample():
-            samples.append(page.evaluate(OUTBOUND_VIDEO_RATE))
+            samples.append(page.evaluate(OUTBOUND_RATES))
             return time.monotonic() - started >= SETTLE_S + MEASURE_S
         # An observation window, sampled: it ends by the clock, not by an event.
         wait_until(sample, timeout=SETTLE_S + MEASURE_S + 10, interval=SAMPLE_S)
         page.screenshot(os.path.join(out_dir, f"{tag}.png"))
     end = samples[-1]
     begin = next(s for s in samples if s["at"] >= end["at"] - MEASURE_S * 1000)
-    seconds = (end["at"] - begin["at"]) / 1000
-    kbps = (end["bytesSent"] - begin["bytesSent"]) * 8 / seconds / 1000 if seconds > 0 else 0
-    per_second = [round((b["bytesSent"] - a["bytesSent"]) * 8 / (b["at"] - a["at"]), 1)
-                  for a, b in zip(samples, samples[1:]) if b["at"] > a["at"]]
-    checks.note({"tag": tag, "kbps": round(kbps, 1), "over_s": round(seconds, 2),
-                 "targetBitrate": end["targetBitrate"], "availableOutgoingBitrate": end["availableOutgoingBitrate"],
-                 "frameWidth": end["frameWidth"], "qualityLimitationReason": end["qualityLimitationReason"],
-                 "kbps_per_sample": per_second})
-    print(f"[{tag}] outbound video {kbps:.0f} kbps over {seconds:.1f} s (target {end['targetBitrate']}, "
-          f"estimate {end['availableOutgoingBitrate']}); per sample: {per_second}")
-    return kbps, end
+    rates = {"video": kbps_between(begin, end, "videoBytes"), "audio": kbps_between(begin, end, "audioBytes"),
+             "seconds": (end["at"] - begin["at"]) / 1000, "last": end}
+    per_sample = [round(kbps_between(a, b, "videoBytes"), 1) for a, b in zip(samples, samples[1:])]
+    checks.note({"tag": tag, "video_kbps": round(rates["video"], 1), "audio_kbps": round(rates["audio"], 1),
+                 "over_s": round(rates["seconds"], 2), "last": end, "video_kbps_per_sample": per_sample})
+    print(f"[{tag}] outbound video {rates['video']:.0f} kbps, audio {rates['audio']:.1f} kbps over "
+          f"{rates['seconds']:.1f} s (video target {end['targetBitrate']}, estimate "
+          f"{end['availableOutgoingBitrate']}); video per sample: {per_sample}")
+    return rates
 
 
-def test_a_browser_keeps_its_video_under_the_remb_cap(janus_factory, e2e_logdir):
-    """Chromium (demo page, fake camera) alone in a channel: without limits
-    it sends more than CONTROL_MIN x the cap; with max_video_bitrate_kbps =
-    VIDEO_CAP_KBPS (REMB every second) at most CAPPED_MAX x the cap once
-    settled, its transport's estimate (availableOutgoingBitrate) near the
-    cap. Loose figures: a functional check, not a benchmark."""
+def report_browser_rates(checks, control, capped):
+    cap_bps = VIDEO_CAP_KBPS * 1000
+    if control:
+        checks.report("control_sends_more_video", control["video"] > CONTROL_MIN * VIDEO_CAP_KBPS,
+                      kbps=round(control["video"], 1), need=CONTROL_MIN * VIDEO_CAP_KBPS)
+        estimate = control["last"]["availableOutgoingBitrate"] or 0
+        checks.report("control_estimate_above_the_cap", estimate > CONTROL_MIN * cap_bps,
+                      availableOutgoingBitrate=estimate)
+        # Chromium's Opus without a cap sends more than the capped run allows
+        # (measured: 50 kbps), so the audio cap below is not met by chance.
+        checks.report("control_sends_more_audio", control["audio"] > BROWSER_AUDIO_CAP_KBPS,
+                      kbps=round(control["audio"], 1), cap=BROWSER_AUDIO_CAP_KBPS)
+    if capped:
+        checks.report("capped_video_keeps_under", 0 < capped["video"] <= CAPPED_MAX * VIDEO_CAP_KBPS,
+                      kbps=round(capped["video"], 1), cap=VIDEO_CAP_KBPS, allowed=CAPPED_MAX * VIDEO_CAP_KBPS)
+        # Chromium's estimate follows the REMB (measured: exactly the cap at
+        # 150 kbps, 113 kbps at 100 kbps: Chromium's own floors).
+        estimate = capped["last"]["availableOutgoingBitrate"] or 0
+        checks.report("capped_estimate_near_the_cap", 0 < estimate <= CAPPED_MAX * cap_bps,
+                      availableOutgoingBitrate=estimate, cap=cap_bps)
+        # The enforced audio cap: Chromium's Opus honours maxaveragebitrate,
+        # so it stays in the call, talking.
+        checks.report("capped_audio_keeps_under", 0 < capped["audio"] <= BROWSER_AUDIO_CAP_KBPS * 1.15,
+                      kbps=round(capped["audio"], 1), cap=BROWSER_AUDIO_CAP_KBPS)
+        last = capped["last"]
+        checks.report("capped_browser_stays_in_the_call", last["joined"] and not last["error"],
+                      joined=last["joined"], error=last["error"])
+
+
+BROWSER_CHECKS = ("control_sends_more_video", "control_estimate_above_the_cap", "control_sends_more_audio",
+                  "capped_video_keeps_under",
+                  "capped_estimate_near_the_cap", "capped_audio_keeps_under", "capped_browser_stays_in_the_call")
+
+
+def test_a_browser_keeps_its_video_under_the_remb_cap_and_its_audio_under_the_cap(janus_factory, e2e_logdir):
+    """Chromium (demo page, fake camera and microphone) alone in a channel:
+    without limits it sends more than CONTROL_MIN x the video cap; with
+    max_video_bitrate_kbps = VIDEO_CAP_KBPS (REMB) at most CAPPED_MAX x the
+    cap once settled, its transport's estimate (availableOutgoingBitrate)
+    near the cap; with an enforced audio cap of BROWSER_AUDIO_CAP_KBPS its
+    Opus stays under it and it is never removed. Loose figures: a
+    functional check, not a benchmark."""
     require_browser_tools()
-    out_dir = os.path.join(e2e_logdir, "browser-remb")
+    out_dir = os.path.join(e2e_logdir, "browser-limits")
     os.makedirs(out_dir, exist_ok=True)
     rates = {}
-    log_path = os.path.join(out_dir, "remb.log")
+    capped_limits = limits(audio_kbps=BROWSER_AUDIO_CAP_KBPS, enforce=True, video_kbps=VIDEO_CAP_KBPS)
+    log_path = os.path.join(out_dir, "limits.log")
     with CheckLog(log_path) as checks:
-        for tag, settings in (("control", ()), ("capped", limits(video_kbps=VIDEO_CAP_KBPS))):
+        for tag, settings in (("control", ()), ("capped", capped_limits)):
             janus_factory(sfu_limits=settings)
             channel = snowflake()
             (user_id,) = users(1)
             user = {"name": "alice", "id": str(user_id), "url": page_url(
                 channel, tokens.mint(user_id, channel, tokens.PERMS_MEMBER, lifetime=300))}
-            rates[tag] = run_checked(checks, camera_rate, out_dir, tag, user)
-        cap_bps = VIDEO_CAP_KBPS * 1000
-        if rates.get("control"):
-            kbps, last = rates["control"]
-            checks.report("control_sends_more", kbps > CONTROL_MIN * VIDEO_CAP_KBPS, kbps=round(kbps, 1),
-                          need=CONTROL_MIN * VIDEO_CAP_KBPS)
-            checks.report("control_estimate_above_the_cap",
-                          (last["availableOutgoingBitrate"] or 0) > CONTROL_MIN * cap_bps,
-                          availableOutgoingBitrate=last["availableOutgoingBitrate"])
-        if rates.get("capped"):
-            kbps, last = rates["capped"]
-            checks.report("capped_keeps_under", 0 < kbps <= CAPPED_MAX * VIDEO_CAP_KBPS, kbps=round(kbps, 1),
-                          cap=VIDEO_CAP_KBPS, allowed=CAPPED_MAX * VIDEO_CAP_KBPS)
-            # Chromium's estimate follows the REMB (measured: exactly the cap at
-            # 150 kbps, 113 kbps at 100 kbps, Chromium's own floors).
-            checks.report("capped_estimate_near_the_cap",
-                          0 < (last["availableOutgoingBitrate"] or 0) <= CAPPED_MAX * cap_bps,
-                          availableOutgoingBitrate=last["availableOutgoingBitrate"], cap=cap_bps)
+            rates[tag] = run_checked(checks, camera_call, out_dir, tag, user)
+        report_browser_rates(checks, rates.get("control"), rates.get("capped"))
     names = checks.names()
-    wanted = ("control_sends_more", "control_estimate_above_the_cap", "capped_keeps_under",
-              "capped_estimate_near_the_cap")
-    assert all(check in names for check in wanted) and not checks.failed(), (
-        f"REMB checks failed; log in {out_dir}\n{checks.summary()}")
+    assert all(check in names for check in BROWSER_CHECKS) and not checks.failed(), (
+        f"browser checks failed; log in {out_dir}\n{checks.summary()}")
