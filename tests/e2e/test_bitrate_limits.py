@@ -32,7 +32,7 @@ from harness import http
 from harness import tokens
 from harness.browser import CheckLog, open_browser, require_browser_tools, run_checked, wait_until
 from harness.calls import enter_call, offered_streams
-from harness.clients import OP_RTC, T_OFFER, stream_of
+from harness.clients import OP_RTC, T_ANSWER, T_OFFER, stream_of
 from harness.demo_page import page_url
 from harness.ids import snowflake, users
 from harness.rtc import parse_sdp
@@ -143,6 +143,27 @@ def test_every_offer_carries_the_audio_cap_and_asking_removes_nobody(janus_facto
             await b.wait_hearing(ua, 440, HEAR_TIMEOUT)
     run(scenario())
     assert "over the cap" not in janus_log(janus, request)
+
+
+def test_the_answer_to_a_clients_own_offer_carries_the_audio_cap(janus_factory):
+    """A client that offers first (t 501, e.g. a device change) is answered
+    (t 502) with the same cap on its audio line: what it sends is capped
+    whoever offered."""
+    # test_video's web client re-offers the way a browser does (payload
+    # types kept, which Janus needs on a renegotiation).
+    from test_video import client_offer, web_client
+    janus_factory(sfu_limits=limits(audio_kbps=32))
+    channel = snowflake()
+    (ua,) = users(1)
+
+    async def scenario():
+        async with Clients() as cl:
+            a = await web_client(cl, ua, tone=440)
+            await enter_call(a, channel)
+            reply = await client_offer(a)
+            assert reply["t"] == T_ANSWER, reply
+            assert_audio_cap(reply["d"]["sdp"], 32, "the answer to the client's offer")
+    run(scenario())
 
 
 def test_without_limits_offers_carry_no_cap(gochat_janus):

@@ -159,7 +159,11 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId, const Aud
                       JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC, JANUS_SDP_OA_DONE);
         // clang-format on
         if (rc != 0) return {};
-        if (line.kind == MediaKind::Audio) setBandwidth(lastLine(answer.get()), audioCap);
+        // janus_sdp_generate_answer made every answer line up front (rejected):
+        // the one just written is found by its index, not at the end.
+        if (line.kind == MediaKind::Audio)
+            if (janus_sdp_mline* written = janus_sdp_mline_find_by_index(answer.get(), offered->index))
+                setBandwidth(written, audioCap);
     }
     const GlibText text(janus_sdp_write(answer.get()));
     return text ? std::string(text.get()) : std::string();
