@@ -64,8 +64,8 @@ private:
     // The webhook client's counters; zeros while no webhook is configured.
     WebhookCounters webhookCounters();
     void stopQuietSpeakers(Millis now);
-    // The second's work of the bitrate limits: REMBs, and removing who
-    // stayed over the audio cap (docs/operations.md, Bitrate limits).
+    // The bitrate limits' poll: REMBs, and removing who stayed over the
+    // audio cap (docs/operations.md, Bitrate limits).
     void enforceBitrates(Millis now);
     void enqueueDeparture(std::shared_ptr<MediaSession> session);
 

@@ -127,7 +127,7 @@ public:
 
     // What this publisher sent on its own lines: RTP payload bytes per kind
     // (padding included, headers and header extensions not), added by its
-    // media thread with relaxed atomics, read once a second by the bitrate
+    // media thread with relaxed atomics, read every 250 ms by the bitrate
     // limits (docs/operations.md, Bitrate limits). Only grows.
     void countInbound(MediaKind kind, uint64_t payloadBytes) {
         inboundPayloadBytes_[index(kind)].fetch_add(payloadBytes, std::memory_order_relaxed);
