@@ -41,7 +41,8 @@ CONTRACT = {
     "gochat_sfu_webhook_calls": ("counter", {"path", "outcome"}),
     "gochat_sfu_heartbeat_last_success_timestamp_seconds": ("gauge", set()),
 }
-LEAVE_REASONS = {"left", "disconnected", "kicked", "blocked", "moved", "closed", "timeout", "replaced"}
+LEAVE_REASONS = {"left", "disconnected", "kicked", "blocked", "moved", "closed", "timeout", "replaced",
+                 "bitrate_exceeded"}
 
 
 class Scrape:

@@ -34,6 +34,7 @@ public:
     }
     bool peerStopped(void*) const override { return false; }
     void sendKeyframeRequest(void* peer) override { keyframeRequests.push_back(peer); }
+    void sendBitrateCap(void* peer, uint32_t bitsPerSecond) override { bitrateCaps.emplace_back(peer, bitsPerSecond); }
     void speakingChanged(SessionId session, bool speaking) override { speakingChanges.emplace_back(session, speaking); }
     void payloadTypeSeen(SessionId session, MediaKind, int payloadType) override {
         payloadTypesSeen.emplace_back(session, payloadType);
@@ -43,6 +44,7 @@ public:
     int64_t now = 1'000'000'000;
     std::vector<Relayed> relayed;
     std::vector<void*> keyframeRequests;
+    std::vector<std::pair<void*, uint32_t>> bitrateCaps;
     std::vector<std::pair<SessionId, bool>> speakingChanges;
     std::vector<std::pair<SessionId, int>> payloadTypesSeen;
     int deferrals = 0;

@@ -90,6 +90,69 @@ void a_bad_value_is_refused_naming_its_setting_and_never_the_secret(void**) {
     }
 }
 
+void bitrate_limits_are_off_by_default(void**) {
+    std::string error;
+    const auto settings = settingsOf("", error);
+    assert_true(settings.has_value());
+    const BitrateLimits& limits = settings->limits;
+    assert_int_equal(limits.maxAudioKbps, 0);
+    assert_false(limits.enforceAudio);
+    assert_int_equal(limits.audioMarginPercent, 15);  // GoChat's default
+    assert_int_equal(limits.maxVideoKbps, 0);
+    assert_false(limits.capsAudio());
+    assert_false(limits.enforcesAudio());
+    assert_false(limits.capsVideo());
+}
+
+void every_bitrate_limit_is_read(void**) {
+    std::string error;
+    const auto settings = settingsOf(
+        "limits: { max_audio_bitrate_kbps = \"64\"; enforce_audio_bitrate = \"yes\"; audio_bitrate_margin_percent = "
+        "20;\n"
+        "  max_video_bitrate_kbps = 300 }\n",
+        error);
+    assert_true(settings.has_value());
+    const BitrateLimits& limits = settings->limits;
+    assert_int_equal(limits.maxAudioKbps, 64);
+    assert_true(limits.enforcesAudio());
+    assert_int_equal(limits.audioMarginPercent, 20);
+    assert_int_equal(limits.maxVideoKbps, 300);
+    assert_int_equal(limits.audioCapBps(), 64000);
+    assert_int_equal(limits.audioLimitBps(), 76800);  // 64 kbps + 20 %
+    assert_int_equal(limits.videoCapBps(), 300000);
+    // The cap alone is asked in the SDP, not enforced.
+    const auto asked = settingsOf("limits: { max_audio_bitrate_kbps = 32 }", error);
+    assert_true(asked.has_value());
+    assert_true(asked->limits.capsAudio());
+    assert_false(asked->limits.enforcesAudio());
+}
+
+void a_bad_bitrate_limit_is_refused_naming_its_setting(void**) {
+    struct Case {
+        const char* text;
+        const char* error;
+    };
+    const Case cases[] = {
+        {"limits: { max_audio_bitrate_kbps = 511 }", "limits.max_audio_bitrate_kbps must be an integer from 0 to 510"},
+        {"limits: { max_audio_bitrate_kbps = 5 }", "limits.max_audio_bitrate_kbps must be 0 (off) or from 6 to 510"},
+        {"limits: { max_audio_bitrate_kbps = -1 }", "limits.max_audio_bitrate_kbps must be an integer from 0 to 510"},
+        {"limits: { audio_bitrate_margin_percent = 101 }",
+         "limits.audio_bitrate_margin_percent must be an integer from 0 to 100"},
+        {"limits: { max_video_bitrate_kbps = 29 }",
+         "limits.max_video_bitrate_kbps must be 0 (off) or from 30 to 100000"},
+        {"limits: { max_video_bitrate_kbps = 100001 }",
+         "limits.max_video_bitrate_kbps must be an integer from 0 to 100000"},
+        {"limits: { enforce_audio_bitrate = \"maybe\" }", "limits.enforce_audio_bitrate must be true or false"},
+        {"limits: { enforce_audio_bitrate = true }",
+         "limits.enforce_audio_bitrate needs limits.max_audio_bitrate_kbps (the cap it enforces)"},
+    };
+    for (const Case& c : cases) {
+        std::string error;
+        if (settingsOf(c.text, error)) fail_msg("'%s' was accepted", c.text);
+        if (error != c.error) fail_msg("'%s': got '%s', want '%s'", c.text, error.c_str(), c.error);
+    }
+}
+
 // A webhook token as GoChat's operators mint it (the signature is not ours to check).
 std::string webhookToken(const std::string& claims, const std::string& alg = "HS256") {
     using gochat::auth::base64UrlEncode;
@@ -258,6 +321,9 @@ int main() {
         cmocka_unit_test(every_setting_is_read_quoted_or_not),
         cmocka_unit_test(a_bad_value_is_refused_naming_its_setting_and_never_the_secret),
         cmocka_unit_test(the_plugin_needs_the_file_and_its_secret),
+        cmocka_unit_test(bitrate_limits_are_off_by_default),
+        cmocka_unit_test(every_bitrate_limit_is_read),
+        cmocka_unit_test(a_bad_bitrate_limit_is_refused_naming_its_setting),
         cmocka_unit_test(the_webhook_is_off_by_default_and_then_checks_nothing),
         cmocka_unit_test(every_webhook_setting_is_read),
         cmocka_unit_test(a_webhook_url_without_a_usable_token_id_or_public_url_is_refused),

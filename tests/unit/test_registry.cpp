@@ -440,6 +440,33 @@ void unanswered_offer_times_out_and_frees_the_place(void**) {
     assert_true(f.registry.isJoined(1));
 }
 
+void a_publisher_over_the_audio_cap_is_told_why_and_removed(void**) {
+    RegistryFixture f;
+    f.joinAndSettle(1, kAlice);
+    f.joinAndSettle(2, kBob);
+    const Effects effects = f.registry.leave(2, LeaveReason::BitrateExceeded, f.now);
+    const WireEvent* notice = findEvent(effects, 2, "bitrate_exceeded");
+    assert_non_null(notice);
+    // Told like a negotiation timeout: t 501, ok:false, closed as a policy violation.
+    assert_int_equal(notice->t, 501);
+    assert_string_equal(errorOf(*notice).c_str(), "bitrate exceeded");
+    assert_true(notice->close.has_value());
+    assert_int_equal(notice->close->code, 1008);
+    assert_string_equal(notice->close->reason.c_str(), "bitrate exceeded");
+    const bool closed = std::any_of(effects.begin(), effects.end(), [](const Effect& e) {
+        const ClosePeer* close = std::get_if<ClosePeer>(&e);
+        return close && close->session == 2;
+    });
+    assert_true(closed);
+    assert_false(f.registry.isJoined(2));
+    // Nobody receives Bob's audio any more.
+    const bool silenced = std::any_of(effects.begin(), effects.end(), [](const Effect& e) {
+        const SetFanout* fanout = std::get_if<SetFanout>(&e);
+        return fanout && fanout->publisher == 2 && fanout->kind == MediaKind::Audio && fanout->targets.empty();
+    });
+    assert_true(silenced);
+}
+
 // A camera answered the way Chromium does when it prefers VP9 but keeps all:
 // its answer lists VP9 first, yet it sends the offer's first kept format.
 Effects answerCameraListing(RegistryFixture& f, SessionId session, const OfferPlan& plan,
@@ -532,6 +559,7 @@ int main() {
         cmocka_unit_test(client_offer_with_an_extra_transceiver_keeps_it_idle),
         cmocka_unit_test(client_offer_dropping_lines_is_invalid),
         cmocka_unit_test(unanswered_offer_times_out_and_frees_the_place),
+        cmocka_unit_test(a_publisher_over_the_audio_cap_is_told_why_and_removed),
         cmocka_unit_test(publisher_codec_follows_our_offer_order_not_the_answers),
         cmocka_unit_test(a_publisher_switching_to_another_negotiated_codec_is_followed),
     };

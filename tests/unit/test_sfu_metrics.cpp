@@ -55,8 +55,8 @@ void joins_refusals_leaves_and_offers_are_counted(void**) {
 void labels_are_the_wire_texts_and_the_contracts_reasons(void**) {
     // The join refusal label is exactly the t=500 error a client reads.
     for (Refusal reason : kAllRefusals) assert_string_equal(refusalLabel(reason), refusalText(reason));
-    const std::vector<std::string> expected = {"left",  "disconnected", "kicked",   "blocked",
-                                               "moved", "timeout",      "replaced", "closed"};
+    const std::vector<std::string> expected = {"left",    "disconnected", "kicked", "blocked",         "moved",
+                                               "timeout", "replaced",     "closed", "bitrate_exceeded"};
     for (size_t i = 0; i < kAllLeaveReasons.size(); ++i)
         assert_string_equal(leaveReasonLabel(kAllLeaveReasons[i]), expected[i].c_str());
 }

@@ -132,6 +132,25 @@ bool readWebhook(const jcfg::JcfgFile& file, WebhookSettings& webhook, std::stri
            file.readInteger("webhook.queue_size", 10, 100000, webhook.queueSize, error);
 }
 
+// 0 turns a cap off. Opus cannot go under 6 kbps nor over 510 (RFC 7587's
+// maxaveragebitrate range), and no browser encodes video under 30 kbps.
+bool readLimits(const jcfg::JcfgFile& file, BitrateLimits& limits, std::string& error) {
+    if (!file.readInteger("limits.max_audio_bitrate_kbps", 0, 510, limits.maxAudioKbps, error) ||
+        !file.readBoolean("limits.enforce_audio_bitrate", limits.enforceAudio, error) ||
+        !file.readInteger("limits.audio_bitrate_margin_percent", 0, 100, limits.audioMarginPercent, error) ||
+        !file.readInteger("limits.max_video_bitrate_kbps", 0, 100000, limits.maxVideoKbps, error))
+        return false;
+    const char* problem = nullptr;
+    if (limits.maxAudioKbps > 0 && limits.maxAudioKbps < 6)
+        problem = "limits.max_audio_bitrate_kbps must be 0 (off) or from 6 to 510";
+    else if (limits.maxVideoKbps > 0 && limits.maxVideoKbps < 30)
+        problem = "limits.max_video_bitrate_kbps must be 0 (off) or from 30 to 100000";
+    else if (limits.enforceAudio && limits.maxAudioKbps == 0)
+        problem = "limits.enforce_audio_bitrate needs limits.max_audio_bitrate_kbps (the cap it enforces)";
+    if (problem) error = problem;
+    return problem == nullptr;
+}
+
 }  // namespace
 
 std::optional<PluginSettings> parsePluginSettings(const jcfg::JcfgFile& file, std::string& error) {
@@ -149,7 +168,7 @@ std::optional<PluginSettings> parsePluginSettings(const jcfg::JcfgFile& file, st
         !file.readBoolean("general.events", settings.events, error) ||
         !file.readBoolean("general.speaking_events", settings.speakingEvents, error) ||
         !readPermissionBits(file, settings.bits, error) || !readSpeaking(file, settings.speaking, error) ||
-        !readWebhook(file, settings.webhook, error))
+        !readWebhook(file, settings.webhook, error) || !readLimits(file, settings.limits, error))
         return std::nullopt;
     return settings;
 }

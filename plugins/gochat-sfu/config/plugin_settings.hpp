@@ -4,6 +4,7 @@
 #pragma once
 
 #include "common/jcfg/jcfg_file.hpp"
+#include "plugins/gochat-sfu/core/bitrate_limits.hpp"
 #include "plugins/gochat-sfu/core/permissions.hpp"
 #include "plugins/gochat-sfu/core/speaking_detector.hpp"
 
@@ -41,6 +42,7 @@ struct PluginSettings {
     PermissionBits bits;
     SpeakingThresholds speaking;
     WebhookSettings webhook;
+    BitrateLimits limits;  // the `limits` category (docs/operations.md, Bitrate limits)
 };
 
 // Every setting of a parsed file over the defaults; an empty auth_secret is

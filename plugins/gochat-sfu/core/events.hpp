@@ -61,6 +61,9 @@ enum class LeaveReason {
     Timeout,   // it left a server offer unanswered for too long
     Replaced,  // the same user joined the channel again
     Closed,    // an operator closed the channel (docs/operations.md, Closing a channel)
+    // Its audio stayed over the audio cap plus the margin for two
+    // consecutive windows (docs/operations.md, Bitrate limits).
+    BitrateExceeded,
 };
 
 // Per-user moderation state kept by the room (or beside it: blocks).

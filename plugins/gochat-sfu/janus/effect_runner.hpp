@@ -8,6 +8,7 @@
 #pragma once
 
 #include "common/json_ref.hpp"
+#include "plugins/gochat-sfu/core/bitrate_limits.hpp"
 #include "plugins/gochat-sfu/core/effects.hpp"
 #include "plugins/gochat-sfu/core/event_observer.hpp"
 #include "plugins/gochat-sfu/janus/janus_api.hpp"
@@ -26,8 +27,10 @@ JsonRef jsonObjectOf(const std::vector<std::pair<std::string, WireValue>>& field
 
 class EffectRunner {
 public:
-    EffectRunner(janus_callbacks* gateway, SessionTable& sessions, MediaPlane& media)
-        : gateway_(gateway), sessions_(sessions), media_(media) {}
+    // `audioCap` is written on the audio lines of every offer and answer
+    // (docs/operations.md, Bitrate limits).
+    EffectRunner(janus_callbacks* gateway, SessionTable& sessions, MediaPlane& media, AudioLineCap audioCap = {})
+        : gateway_(gateway), sessions_(sessions), media_(media), audioCap_(std::move(audioCap)) {}
 
     // `current` and `transaction`: the request being handled, whose answers
     // carry its Janus transaction.
@@ -45,6 +48,7 @@ private:
     janus_callbacks* const gateway_;  // Borrowed
     SessionTable& sessions_;
     MediaPlane& media_;
+    const AudioLineCap audioCap_;
     std::vector<RoomEventObserver*> observers_;  // Borrowed
 };
 

@@ -34,6 +34,23 @@ public:
         gateway_->send_pli_stream(static_cast<janus_plugin_session*>(peer), kOwnVideoMindex);
     }
 
+    // send_remb (mindex -1) would land on whichever video line Janus 1.1.2
+    // created last, in a single PeerConnection usually a remote one; the
+    // REMB is built here and relayed on the publisher's own video line,
+    // where Janus sets its SSRCs (the camera's) and prepends an RR. Janus
+    // sends no REMB of its own (docs/operations.md, Bitrate limits). Never
+    // called under a plugin lock, like sendKeyframeRequest.
+    void sendBitrateCap(void* peer, uint32_t bitsPerSecond) override {
+        char buffer[24];
+        if (janus_rtcp_remb(buffer, sizeof(buffer), bitsPerSecond) < 0) return;
+        janus_plugin_rtcp packet{};
+        packet.mindex = kOwnVideoMindex;
+        packet.video = TRUE;
+        packet.buffer = buffer;
+        packet.length = sizeof(buffer);
+        gateway_->relay_rtcp(static_cast<janus_plugin_session*>(peer), &packet);
+    }
+
     void speakingChanged(SessionId session, bool speaking) override {
         Work work;
         work.kind = Work::Kind::SpeakingChanged;

@@ -29,6 +29,7 @@ janus_sdp_mdirection toJanus(Direction direction) {
 int extensionId(const char* uri) { return janus_rtp_extension_id(uri); }
 
 // Opus stereo with in-band FEC (docs/protocol.md, Negotiation), in offers and answers alike.
+// The audio cap adds maxaveragebitrate (docs/operations.md, Bitrate limits).
 constexpr const char* kOpusFormat = "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1";
 
 // Format parameters Janus writes for a codec (null: none).
@@ -53,20 +54,33 @@ void appendVideoCodec(janus_sdp_mline* mline, const CodecInfo& codec) {
                        "fmtp", "%d profile-level-id=%s;packetization-mode=1;level-asymmetry-allowed=1", pt, profile));
 }
 
-int addLine(janus_sdp* offer, const PlannedLine& line) {
+// The audio cap's b= line (janus_sdp_write writes an m-line's one b= line).
+void setBandwidth(janus_sdp_mline* mline, const AudioLineCap& cap) {
+    if (!cap.bandwidthType) return;
+    g_free(mline->b_name);
+    mline->b_name = g_strdup(cap.bandwidthType);
+    mline->b_value = cap.bandwidthValue;
+}
+
+janus_sdp_mline* lastLine(janus_sdp* sdp) { return static_cast<janus_sdp_mline*>(g_list_last(sdp->m_lines)->data); }
+
+int addLine(janus_sdp* offer, const PlannedLine& line, const AudioLineCap& cap) {
     const char* stream = line.streamId.empty() ? nullptr : line.streamId.c_str();
     const char* track = line.trackId.empty() ? nullptr : line.trackId.c_str();
     if (line.kind == MediaKind::Audio) {
+        const std::string format = std::string(kOpusFormat) + cap.opusParameters;
         // Opus stereo with in-band FEC; the audio-level extension is on every
         // audio line so levels survive the relay (docs/protocol.md, Negotiation).
         // clang-format off: one key and its values per line
-        return janus_sdp_generate_offer_mline(
+        const int rc = janus_sdp_generate_offer_mline(
             offer, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO, JANUS_SDP_OA_MID, line.mid.c_str(), JANUS_SDP_OA_MSID, stream,
             track, JANUS_SDP_OA_DIRECTION, toJanus(line.direction), JANUS_SDP_OA_CODEC, "opus", JANUS_SDP_OA_PT,
-            serverPayloadType("opus", MediaKind::Audio), JANUS_SDP_OA_FMTP, kOpusFormat, JANUS_SDP_OA_EXTENSION,
+            serverPayloadType("opus", MediaKind::Audio), JANUS_SDP_OA_FMTP, format.c_str(), JANUS_SDP_OA_EXTENSION,
             JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID), JANUS_SDP_OA_EXTENSION,
             JANUS_RTP_EXTMAP_AUDIO_LEVEL, extensionId(JANUS_RTP_EXTMAP_AUDIO_LEVEL), JANUS_SDP_OA_DONE);
         // clang-format on
+        if (rc == 0) setBandwidth(lastLine(offer), cap);
+        return rc;
     }
     // A remote line carries its publisher's codec only; an own line lists
     // every codec, the first here and the others appended below.
@@ -83,7 +97,7 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
         extensionId(JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC), JANUS_SDP_OA_DONE);
     // clang-format on
     if (rc != 0 || !line.codec.empty()) return rc;
-    auto* mline = static_cast<janus_sdp_mline*>(g_list_last(offer->m_lines)->data);
+    janus_sdp_mline* mline = lastLine(offer);
     for (const CodecInfo& extra : kCodecs)
         if (extra.kind == MediaKind::Video && &extra != codec) appendVideoCodec(mline, extra);
     return 0;
@@ -91,7 +105,7 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
 
 }  // namespace
 
-std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
+std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId, const AudioLineCap& audioCap) {
     SdpPtr offer(janus_sdp_generate_offer("GoChat SFU", "0.0.0.0", JANUS_SDP_OA_DONE));
     if (!offer) return {};
     // A constant session id and a strictly increasing version: every offer
@@ -99,7 +113,7 @@ std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
     offer->o_sessid = static_cast<guint64>(sdpSessionId);
     offer->o_version = static_cast<guint64>(plan.version);
     for (const PlannedLine& line : plan.lines) {
-        const int rc = addLine(offer.get(), line);
+        const int rc = addLine(offer.get(), line, audioCap);
         if (rc != 0) {
             // janus_sdp_generate_offer_mline destroys the offer itself on one
             // error path (unknown type); ours are always audio/video, so it
@@ -112,7 +126,7 @@ std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
     return text ? std::string(text.get()) : std::string();
 }
 
-std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
+std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId, const AudioLineCap& audioCap) {
     char error[256] = {0};
     SdpPtr offer(janus_sdp_parse(reply.clientOffer.c_str(), error, sizeof(error)));
     if (!offer) return {};
@@ -120,6 +134,7 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
     if (!answer) return {};
     answer->o_sessid = static_cast<guint64>(sdpSessionId);
     answer->o_version = static_cast<guint64>(reply.plan.version);
+    const std::string opusFormat = std::string(kOpusFormat) + audioCap.opusParameters;
     for (GList* item = offer->m_lines; item; item = item->next) {
         auto* offered = static_cast<janus_sdp_mline*>(item->data);
         if (offered->index < 0 || static_cast<size_t>(offered->index) >= reply.plan.lines.size()) return {};
@@ -132,7 +147,7 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
             line.kind == MediaKind::Audio
                 ? janus_sdp_generate_answer_mline(
                       offer.get(), answer.get(), offered, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO, JANUS_SDP_OA_CODEC,
-                      "opus", JANUS_SDP_OA_FMTP, kOpusFormat, JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
+                      "opus", JANUS_SDP_OA_FMTP, opusFormat.c_str(), JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
                       JANUS_SDP_OA_MSID, stream, track, JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
                       JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL, JANUS_SDP_OA_DONE)
                 : janus_sdp_generate_answer_mline(
@@ -144,6 +159,11 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
                       JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_TRANSPORT_WIDE_CC, JANUS_SDP_OA_DONE);
         // clang-format on
         if (rc != 0) return {};
+        // janus_sdp_generate_answer made every answer line up front (rejected):
+        // the one just written is found by its index, not at the end.
+        if (line.kind == MediaKind::Audio)
+            if (janus_sdp_mline* written = janus_sdp_mline_find_by_index(answer.get(), offered->index))
+                setBandwidth(written, audioCap);
     }
     const GlibText text(janus_sdp_write(answer.get()));
     return text ? std::string(text.get()) : std::string();

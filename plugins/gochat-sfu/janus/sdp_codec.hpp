@@ -2,6 +2,7 @@
 // helpers (client SDP is read by sdp_reader.hpp).
 #pragma once
 
+#include "plugins/gochat-sfu/core/bitrate_limits.hpp"
 #include "plugins/gochat-sfu/core/effects.hpp"
 #include "plugins/gochat-sfu/core/registry.hpp"
 
@@ -15,10 +16,13 @@ namespace gochat::sfu {
 // offer, so a publisher's packets need no rewrite unless a client offered
 // its own (t 501).
 
+// `audioCap` goes on every audio m-line, whatever its direction
+// (docs/operations.md, Bitrate limits).
+
 // SDP text of a server offer; empty on failure.
-std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId);
+std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId, const AudioLineCap& audioCap = {});
 
 // SDP text answering `answer.clientOffer` line by line; empty on failure.
-std::string writeAnswer(const SendAnswer& answer, int64_t sdpSessionId);
+std::string writeAnswer(const SendAnswer& answer, int64_t sdpSessionId, const AudioLineCap& audioCap = {});
 
 }  // namespace gochat::sfu

@@ -21,6 +21,19 @@ constexpr Millis kRetiredSnapshotCheckMs = 10;    // a replaced snapshot waits f
 
 Millis earliest(std::optional<Millis> a, Millis b) { return a ? std::min(*a, b) : b; }
 
+void logBitrateLimits(const BitrateLimits& limits) {
+    if (!limits.capsAudio() && !limits.capsVideo()) return;
+    std::string audio = "off";
+    std::string video = "off";
+    if (limits.capsAudio()) {
+        const std::string margin = std::to_string(limits.audioMarginPercent);
+        audio = std::to_string(limits.maxAudioKbps) + " kbps, " +
+                (limits.enforcesAudio() ? "enforced with a " + margin + "% margin" : "asked in the SDP only");
+    }
+    if (limits.capsVideo()) video = std::to_string(limits.maxVideoKbps) + " kbps (REMB)";
+    JANUS_LOG(LOG_INFO, "%sbitrate limits: audio %s; video %s\n", kLogPrefix, audio.c_str(), video.c_str());
+}
+
 bool isMetricsRequest(const json_t* body) {
     std::string name;
     return jsonGetString(body, "request", name) && name == "metrics";
@@ -54,7 +67,8 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     registry_ = std::make_unique<RoomRegistry>(config);
     mediaPort_ = std::make_unique<JanusMediaPort>(gateway_, loop_);
     media_ = std::make_unique<MediaPlane>(*mediaPort_);
-    effects_ = std::make_unique<EffectRunner>(gateway_, sessions_, *media_);
+    bitrates_ = std::make_unique<BitrateMonitor>(*mediaPort_, settings_.limits);
+    effects_ = std::make_unique<EffectRunner>(gateway_, sessions_, *media_, audioLineCap(settings_.limits));
     // GoChat presence and discovery, off the handler thread (docs/operations.md).
     if (settings_.webhook.enabled()) {
         webhook_ = startWebhookClient(settings_.webhook);
@@ -73,6 +87,7 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     JANUS_LOG(LOG_INFO, "%sinitialized (issuer %s, leeway %llds, empty room ttl %llds, max participants %lld)\n",
               kLogPrefix, settings_.issuer.c_str(), static_cast<long long>(settings_.tokenLeewaySeconds),
               static_cast<long long>(settings_.emptyRoomTtlSeconds), static_cast<long long>(settings_.maxParticipants));
+    logBitrateLimits(settings_.limits);
     return true;
 }
 
@@ -217,6 +232,7 @@ void SfuPlugin::handle(Work& work) {
 void SfuPlugin::runTimers(Millis now) {
     effects_->perform(registry_->tick(now), 0, {});
     stopQuietSpeakers(now);
+    enforceBitrates(now);
     if (media_->keyframesWaiting()) media_->sendDeferredKeyframes(sessions_.all());
     media_->collectRetired();
 }
@@ -226,6 +242,7 @@ std::optional<Millis> SfuPlugin::nextDeadline(Millis now) {
     if (!registry_->voiceDetectedSessions().empty()) deadline = earliest(deadline, now + kQuietCheckIntervalMs);
     if (media_->keyframesWaiting()) deadline = earliest(deadline, now + kDeferredKeyframeCheckMs);
     if (media_->retiredWaiting()) deadline = earliest(deadline, now + kRetiredSnapshotCheckMs);
+    if (std::optional<Millis> bitrates = bitrates_->nextDeadline()) deadline = earliest(deadline, *bitrates);
     return deadline;
 }
 
@@ -366,6 +383,23 @@ void SfuPlugin::stopQuietSpeakers(Millis now) {
         if (session && !session->speakingDetector().quietFor(now)) continue;
         if (session) session->speakingDetector().requestReset();
         effects_->perform(registry_->setSpeaking(id, false), id, {});
+    }
+}
+
+// A window over the audio cap is logged; the second one in a row removes
+// the publisher, who is told why (docs/plugin-api.md, Events).
+void SfuPlugin::enforceBitrates(Millis now) {
+    if (!bitrates_->due(now)) return;  // the session list is copied only when due
+    for (const AudioBitrateJudge::Verdict& over : bitrates_->tick(sessions_.all(), now)) {
+        // Audio still arriving from someone already removed is not judged again.
+        if (!registry_->isJoined(over.session)) continue;
+        JANUS_LOG(LOG_WARN, "%ssession %llu: audio at %lld bps, over the cap of %lld kbps + %lld%% (%d window(s))%s\n",
+                  kLogPrefix, static_cast<unsigned long long>(over.session), static_cast<long long>(over.measuredBps),
+                  static_cast<long long>(settings_.limits.maxAudioKbps),
+                  static_cast<long long>(settings_.limits.audioMarginPercent), over.windowsOver,
+                  over.remove ? ": removed" : "");
+        if (over.remove)
+            effects_->perform(registry_->leave(over.session, LeaveReason::BitrateExceeded, now), over.session, {});
     }
 }
 

@@ -14,6 +14,7 @@
 #include "plugins/gochat-sfu/config/plugin_settings.hpp"
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 #include "plugins/gochat-sfu/janus/session_table.hpp"
+#include "plugins/gochat-sfu/media/bitrate_monitor.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"
 #include "plugins/gochat-sfu/platform/webhook_client.hpp"
 #include "plugins/gochat-sfu/janus/event_notifier.hpp"
@@ -64,6 +65,9 @@ private:
     // The webhook client's counters; zeros while no webhook is configured.
     WebhookCounters webhookCounters();
     void stopQuietSpeakers(Millis now);
+    // The bitrate limits' poll: REMBs, and removing who stayed over the
+    // audio cap (docs/operations.md, Bitrate limits).
+    void enforceBitrates(Millis now);
     void enqueueDeparture(std::shared_ptr<MediaSession> session);
 
     janus_callbacks* gateway_ = nullptr;  // Borrowed (the core outlives the plugin)
@@ -74,6 +78,7 @@ private:
     HandlerLoop loop_;
     std::unique_ptr<JanusMediaPort> mediaPort_;
     std::unique_ptr<MediaPlane> media_;
+    std::unique_ptr<BitrateMonitor> bitrates_;      // Handler thread only
     RoomCounters roomCounters_;                     // observed by effects_; read by metrics scrapes
     std::unique_ptr<WebhookClient> webhook_;        // declared before effects_, which observes through it
     std::unique_ptr<EventNotifier> eventNotifier_;  // likewise; null when general.events = false

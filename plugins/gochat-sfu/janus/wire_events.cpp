@@ -58,6 +58,14 @@ std::vector<WireEvent> departureNotice(const event::ParticipantLeft& left) {
             notice.fields = {{"error", std::string("channel closed")}};
             return {closing(std::move(notice), kCloseNormal, "channel closed")};
         }
+        case LeaveReason::BitrateExceeded: {
+            // Like a negotiation timeout: the client did not keep to what
+            // the server's offer asked (its maxaveragebitrate), a policy
+            // violation (docs/plugin-api.md, Events).
+            WireEvent notice = makeWire(left.session, "bitrate_exceeded", 501);
+            notice.fields = {{"ok", false}, {"error", std::string("bitrate exceeded")}};
+            return {closing(std::move(notice), kClosePolicy, "bitrate exceeded")};
+        }
         case LeaveReason::Replaced: {
             WireEvent notice = makeWire(left.session, "replaced", 500);
             notice.fields = {{"ok", false}, {"error", std::string("replaced")}};

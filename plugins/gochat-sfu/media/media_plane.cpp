@@ -24,6 +24,9 @@ void MediaPlane::onRtp(MediaSession& publisher, MediaPacket& packet) {
     // Only the own lines carry a participant's media; anything else is dropped.
     if (packet.mindex != (kind == MediaKind::Audio ? kOwnAudioMindex : kOwnVideoMindex))
         return counters_.dropped(DropReason::WrongLine);
+    // What the publisher sends, forwarded or not: the bitrate limits judge
+    // it (docs/operations.md, Bitrate limits). One relaxed add.
+    publisher.countInbound(kind, rtp::payloadBytes(packet.buffer, packet.length));
     // Detection runs even when nobody receives (muted users are detected,
     // and shown speaking the moment they are unmuted while talking).
     if (kind == MediaKind::Audio) detectSpeaking(publisher, packet.audioLevel);

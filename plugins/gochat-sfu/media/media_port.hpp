@@ -36,6 +36,9 @@ public:
     // --- any thread, never under a lock of the plane
     // Asks the publisher behind `peer` for a keyframe on its own video line.
     virtual void sendKeyframeRequest(void* peer) = 0;
+    // Asks the publisher behind `peer` to keep its video under
+    // `bitsPerSecond` (a REMB on its own video line).
+    virtual void sendBitrateCap(void* peer, uint32_t bitsPerSecond) = 0;
 
     // --- notifications for the control plane: queued, never blocking
     virtual void speakingChanged(SessionId session, bool speaking) = 0;

@@ -133,6 +133,16 @@ public:
     void countRelayedTo(uint64_t bytes) { bytesOut_.fetch_add(bytes, std::memory_order_relaxed); }
     uint64_t bytesIn() const { return bytesIn_.load(std::memory_order_relaxed); }
     uint64_t bytesOut() const { return bytesOut_.load(std::memory_order_relaxed); }
+    // What this publisher sent on its own lines: RTP payload bytes per kind
+    // (padding included, headers and header extensions not), added by its
+    // media thread with relaxed atomics, read every 250 ms by the bitrate
+    // limits (docs/operations.md, Bitrate limits). Only grows.
+    void countInbound(MediaKind kind, uint64_t payloadBytes) {
+        inboundPayloadBytes_[index(kind)].fetch_add(payloadBytes, std::memory_order_relaxed);
+    }
+    uint64_t inboundPayloadBytes(MediaKind kind) const {
+        return inboundPayloadBytes_[index(kind)].load(std::memory_order_relaxed);
+    }
 
     // The SDP o= session id stays constant for the PeerConnection.
     int64_t sdpSessionId() const { return static_cast<int64_t>(id_) + 1; }
@@ -161,6 +171,7 @@ private:
     // publisher this participant receives from.
     alignas(64) std::atomic<uint64_t> bytesIn_{0};
     alignas(64) std::atomic<uint64_t> bytesOut_{0};
+    std::atomic<uint64_t> inboundPayloadBytes_[2] = {{0}, {0}};
 };
 
 }  // namespace gochat::sfu

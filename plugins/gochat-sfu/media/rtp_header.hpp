@@ -31,4 +31,16 @@ inline uint32_t ssrc(const uint8_t* p) {
            p[11];
 }
 
+// The payload's size, padding included: what follows the fixed header,
+// the CSRC list and the header extension (RFC 3550 5.1, 5.3.1); 0 when
+// those claim more than the packet holds.
+inline size_t payloadBytes(const uint8_t* p, size_t length) {
+    size_t offset = kRtpHeaderBytes + 4 * static_cast<size_t>(p[0] & 0x0f);
+    if (p[0] & 0x10) {  // X: a header extension follows the CSRCs
+        if (offset + 4 > length) return 0;
+        offset += 4 + 4 * (static_cast<size_t>(p[offset + 2]) << 8 | p[offset + 3]);
+    }
+    return offset <= length ? length - offset : 0;
+}
+
 }  // namespace gochat::sfu::rtp

@@ -20,9 +20,10 @@ inline constexpr std::array<Refusal, 10> kAllRefusals = {
     Refusal::InvalidMessage,  Refusal::Unauthorized, Refusal::Forbidden, Refusal::Blocked,
     Refusal::RoomFull,        Refusal::NotJoined,    Refusal::NotFound,  Refusal::OfferInFlight,
     Refusal::ChannelMismatch, Refusal::Draining};
-inline constexpr std::array<LeaveReason, 8> kAllLeaveReasons = {
-    LeaveReason::Left,  LeaveReason::Disconnected, LeaveReason::Kicked,   LeaveReason::Blocked,
-    LeaveReason::Moved, LeaveReason::Timeout,      LeaveReason::Replaced, LeaveReason::Closed};
+inline constexpr std::array<LeaveReason, 9> kAllLeaveReasons = {
+    LeaveReason::Left,     LeaveReason::Disconnected, LeaveReason::Kicked,
+    LeaveReason::Blocked,  LeaveReason::Moved,        LeaveReason::Timeout,
+    LeaveReason::Replaced, LeaveReason::Closed,       LeaveReason::BitrateExceeded};
 
 // The counters are indexed by the enum's value: each list must be in order.
 template <class Enum, size_t N>

@@ -109,6 +109,7 @@ const char* leaveReasonLabel(LeaveReason reason) {
         case LeaveReason::Timeout: return "timeout";
         case LeaveReason::Replaced: return "replaced";
         case LeaveReason::Closed: return "closed";
+        case LeaveReason::BitrateExceeded: return "bitrate_exceeded";
     }
     return "unknown";
 }

@@ -114,6 +114,10 @@ class JanusConfig:
     rtp_port_range: str = "20000-40000"
     # More `general` keys of janus.plugin.gochat.sfu.jcfg as (key, value) pairs
     sfu_general: tuple = ()
+    # The `limits` category of janus.plugin.gochat.sfu.jcfg as (key, value)
+    # pairs, e.g. (("max_audio_bitrate_kbps", 32), ("enforce_audio_bitrate", True));
+    # empty: no category (no bitrate limits, docs/operations.md)
+    sfu_limits: tuple = ()
 
 
 def _sfu_jcfg(cfg: JanusConfig):
@@ -139,6 +143,8 @@ def _sfu_jcfg(cfg: JanusConfig):
     sections["general"].update(dict(cfg.sfu_general))
     if cfg.sfu_webhook:
         sections["webhook"] = dict(cfg.sfu_webhook)
+    if cfg.sfu_limits:
+        sections["limits"] = dict(cfg.sfu_limits)
     return sections
 
 

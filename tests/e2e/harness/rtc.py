@@ -376,10 +376,15 @@ class RtcPeer:
         self._consumers = {}
         self.remote_lines: List[MLine] = []
         self.local_lines: List[MLine] = []
+        # time.monotonic() when the PeerConnection first became connected
+        # (media starts flowing right after), None before.
+        self.connected_at: Optional[float] = None
 
         @self.pc.on("connectionstatechange")
         def _state():
             log.info("%s: connection %s", self.name, self.pc.connectionState)
+            if self.pc.connectionState == "connected" and self.connected_at is None:
+                self.connected_at = time.monotonic()
             self.on_change()
 
     @property
