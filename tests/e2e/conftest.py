@@ -14,6 +14,7 @@ import pytest
 
 from harness import janus as janus_mod
 from harness import netns
+from harness.webhook_service import WebhookService
 
 log = logging.getLogger("e2e")
 
@@ -185,3 +186,16 @@ def run(coro, timeout: float = 120.0):
     async def guarded():
         return await asyncio.wait_for(coro, timeout)
     return asyncio.run(guarded())
+
+
+@pytest.fixture
+def webhook_service(janus_pool):
+    """GoChat's webhook service stand-in (harness/webhook_service.py) on
+    127.0.0.1:3200; a test fails if the SFU made a call GoChat would refuse."""
+    # The previous test's Janus would keep calling port 3200 with its own
+    # token: stop it before this test's service listens there.
+    janus_pool.stop_current()
+    service = WebhookService().start()
+    yield service
+    service.stop()
+    assert not service.problems, f"calls GoChat's webhook service would refuse: {service.problems}"

@@ -23,7 +23,7 @@ from harness.clients import OP_RTC
 from harness.ids import snowflake, users
 from harness.scenario import Clients, run
 from harness.waiting import poll_until
-from harness.webhook_service import WebhookService, webhook_settings
+from harness.webhook_service import webhook_settings
 
 MEMBER = tokens.PERMS_MEMBER
 GUILD = 1111111111111111111  # tokens.mint's default guild_id
@@ -279,15 +279,6 @@ def test_unknown_channels_users_and_requests_are_refused_and_change_nothing(admi
 
 # ------------------------------------------------------------------ draining
 
-@pytest.fixture
-def webhook_service(janus_pool):
-    # The previous test's Janus would keep calling port 3200 with its own
-    # token: stop it before this test's service listens there.
-    janus_pool.stop_current()
-    service = WebhookService().start()
-    yield service
-    service.stop()
-    assert not service.problems, f"calls GoChat's webhook service would refuse: {service.problems}"
 
 
 def test_drain_refuses_new_joins_leaves_discovery_and_keeps_the_call(janus_factory, webhook_service):

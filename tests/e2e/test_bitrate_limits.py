@@ -25,7 +25,6 @@ import os
 import re
 import time
 
-import pytest
 
 from harness import demo_page as demo
 from harness import http

@@ -12,7 +12,6 @@ counted on the speaker's lines. metrics_enabled = false answers 404."""
 import asyncio
 import time
 
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from harness import http, tokens

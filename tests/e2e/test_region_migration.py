@@ -8,7 +8,6 @@ user's leave after its join, and both rejoin the second SFU with fresh
 tokens and hear each other there."""
 
 import asyncio
-import dataclasses
 import os
 import time
 
@@ -26,14 +25,6 @@ CALL_TIMEOUT = 10.0
 FIRST_PORT, SECOND_PORT = 3300, 3301
 
 
-@pytest.fixture
-def webhook_service(janus_pool):
-    # The previous test's Janus would keep calling port 3200: stop it first.
-    janus_pool.stop_current()
-    service = WebhookService().start()
-    yield service
-    service.stop()
-    assert not service.problems, f"calls GoChat's webhook service would refuse: {service.problems}"
 
 
 def sfu_settings(service_id: str, region: str, port: int) -> tuple:

@@ -39,15 +39,6 @@ class SilentClient(GoChatClient):
             await self._offer_queue.get()
 
 
-@pytest.fixture
-def webhook_service(janus_pool):
-    # The previous test's Janus would keep calling port 3200 with its own
-    # token: stop it before this test's service listens there.
-    janus_pool.stop_current()
-    service = WebhookService().start()
-    yield service
-    service.stop()
-    assert not service.problems, f"calls GoChat's webhook service would refuse: {service.problems}"
 
 
 def start_janus(janus_factory, service: WebhookService, service_id: str, cfg=None, **webhook):
