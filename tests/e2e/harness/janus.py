@@ -114,6 +114,9 @@ class JanusConfig:
     rtp_port_range: str = "20000-40000"
     # More `general` keys of janus.plugin.gochat.sfu.jcfg as (key, value) pairs
     sfu_general: tuple = ()
+    # The `audio` category of janus.plugin.gochat.sfu.jcfg as (key, value)
+    # pairs (docs/operations.md: opus_dtx, forward_loudest, ...); empty: none
+    sfu_audio: tuple = ()
 
 
 def _sfu_jcfg(cfg: JanusConfig):
@@ -137,6 +140,8 @@ def _sfu_jcfg(cfg: JanusConfig):
         },
     }
     sections["general"].update(dict(cfg.sfu_general))
+    if cfg.sfu_audio:
+        sections["audio"] = dict(cfg.sfu_audio)
     if cfg.sfu_webhook:
         sections["webhook"] = dict(cfg.sfu_webhook)
     return sections
