@@ -5,6 +5,7 @@
 
 #include "common/jcfg/jcfg_file.hpp"
 #include "plugins/gochat-sfu/core/permissions.hpp"
+#include "plugins/gochat-sfu/core/speaker_selector.hpp"
 #include "plugins/gochat-sfu/core/speaking_detector.hpp"
 
 #include <cstdint>
@@ -29,6 +30,13 @@ struct WebhookSettings {
     bool enabled() const { return !url.empty(); }
 };
 
+// The `audio` category (docs/operations.md, Audio; docs/voice-control.md,
+// Forwarding the loudest speakers).
+struct AudioSettings {
+    bool opusDtx = true;  // usedtx=1 in the Opus format the plugin offers and answers
+    SpeakerSelectionSettings selection;
+};
+
 struct PluginSettings {
     std::string authSecret;  // required by the plugin: it refuses to start without it
     std::string issuer = "gochat";
@@ -40,6 +48,7 @@ struct PluginSettings {
     bool speakingEvents = false;        // ... speaking changes among them
     PermissionBits bits;
     SpeakingThresholds speaking;
+    AudioSettings audio;
     WebhookSettings webhook;
 };
 

@@ -66,7 +66,8 @@ void RoomRegistry::updateFanoutsLocked(Room& room, Effects& effects) {
         auto applied = room.appliedFanouts.find(key);
         if (applied != room.appliedFanouts.end() && applied->second == targets) continue;
         const Publication* publication = publicationLocked(room, key);
-        effects.emplace_back(SetFanout{key.publisher, key.kind, targets, publication ? publication->payloadType : 0});
+        effects.emplace_back(
+            SetFanout{key.publisher, key.kind, targets, publication ? publication->payloadType : 0, room.channel});
         // A video line that starts (or resumes) receiving a publication
         // joins mid-stream: its decoder needs a keyframe now. This covers a
         // newly answered line, a rebound one, an undeafen and a local
@@ -77,7 +78,7 @@ void RoomRegistry::updateFanoutsLocked(Room& room, Effects& effects) {
             effects.emplace_back(RequestKeyframe{key.publisher});
     }
     for (const auto& [key, targets] : room.appliedFanouts)
-        if (!fresh.count(key)) effects.emplace_back(SetFanout{key.publisher, key.kind, {}, 0});
+        if (!fresh.count(key)) effects.emplace_back(SetFanout{key.publisher, key.kind, {}, 0, room.channel});
     room.appliedFanouts = std::move(fresh);
 }
 

@@ -28,8 +28,13 @@ janus_sdp_mdirection toJanus(Direction direction) {
 // extension for the whole PeerConnection (docs/architecture.md, Negotiation model).
 int extensionId(const char* uri) { return janus_rtp_extension_id(uri); }
 
-// Opus stereo with in-band FEC (docs/protocol.md, Negotiation), in offers and answers alike.
+// Opus stereo with in-band FEC, and DTX unless the operator turned it off
+// (docs/protocol.md, Negotiation), in offers and answers alike. usedtx is the
+// receiver's preference (RFC 7587 6.1): on the lines the SFU receives on it
+// asks the client to stop sending in silence; on the others it is harmless.
 constexpr const char* kOpusFormat = "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1";
+constexpr const char* kOpusFormatDtx = "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1;usedtx=1";
+const char* opusFormat(const SdpFormats& formats) { return formats.opusDtx ? kOpusFormatDtx : kOpusFormat; }
 
 // Format parameters Janus writes for a codec (null: none).
 const char* vp9ProfileOf(const std::string& codec) { return codec == "vp9" ? "0" : nullptr; }
@@ -53,7 +58,7 @@ void appendVideoCodec(janus_sdp_mline* mline, const CodecInfo& codec) {
                        "fmtp", "%d profile-level-id=%s;packetization-mode=1;level-asymmetry-allowed=1", pt, profile));
 }
 
-int addLine(janus_sdp* offer, const PlannedLine& line) {
+int addLine(janus_sdp* offer, const PlannedLine& line, const SdpFormats& formats) {
     const char* stream = line.streamId.empty() ? nullptr : line.streamId.c_str();
     const char* track = line.trackId.empty() ? nullptr : line.trackId.c_str();
     if (line.kind == MediaKind::Audio) {
@@ -63,7 +68,7 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
         return janus_sdp_generate_offer_mline(
             offer, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO, JANUS_SDP_OA_MID, line.mid.c_str(), JANUS_SDP_OA_MSID, stream,
             track, JANUS_SDP_OA_DIRECTION, toJanus(line.direction), JANUS_SDP_OA_CODEC, "opus", JANUS_SDP_OA_PT,
-            serverPayloadType("opus", MediaKind::Audio), JANUS_SDP_OA_FMTP, kOpusFormat, JANUS_SDP_OA_EXTENSION,
+            serverPayloadType("opus", MediaKind::Audio), JANUS_SDP_OA_FMTP, opusFormat(formats), JANUS_SDP_OA_EXTENSION,
             JANUS_RTP_EXTMAP_MID, extensionId(JANUS_RTP_EXTMAP_MID), JANUS_SDP_OA_EXTENSION,
             JANUS_RTP_EXTMAP_AUDIO_LEVEL, extensionId(JANUS_RTP_EXTMAP_AUDIO_LEVEL), JANUS_SDP_OA_DONE);
         // clang-format on
@@ -91,7 +96,7 @@ int addLine(janus_sdp* offer, const PlannedLine& line) {
 
 }  // namespace
 
-std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
+std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId, const SdpFormats& formats) {
     SdpPtr offer(janus_sdp_generate_offer("GoChat SFU", "0.0.0.0", JANUS_SDP_OA_DONE));
     if (!offer) return {};
     // A constant session id and a strictly increasing version: every offer
@@ -99,7 +104,7 @@ std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
     offer->o_sessid = static_cast<guint64>(sdpSessionId);
     offer->o_version = static_cast<guint64>(plan.version);
     for (const PlannedLine& line : plan.lines) {
-        const int rc = addLine(offer.get(), line);
+        const int rc = addLine(offer.get(), line, formats);
         if (rc != 0) {
             // janus_sdp_generate_offer_mline destroys the offer itself on one
             // error path (unknown type); ours are always audio/video, so it
@@ -112,7 +117,7 @@ std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId) {
     return text ? std::string(text.get()) : std::string();
 }
 
-std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
+std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId, const SdpFormats& formats) {
     char error[256] = {0};
     SdpPtr offer(janus_sdp_parse(reply.clientOffer.c_str(), error, sizeof(error)));
     if (!offer) return {};
@@ -132,7 +137,7 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId) {
             line.kind == MediaKind::Audio
                 ? janus_sdp_generate_answer_mline(
                       offer.get(), answer.get(), offered, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO, JANUS_SDP_OA_CODEC,
-                      "opus", JANUS_SDP_OA_FMTP, kOpusFormat, JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
+                      "opus", JANUS_SDP_OA_FMTP, opusFormat(formats), JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
                       JANUS_SDP_OA_MSID, stream, track, JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
                       JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL, JANUS_SDP_OA_DONE)
                 : janus_sdp_generate_answer_mline(

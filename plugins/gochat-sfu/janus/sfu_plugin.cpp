@@ -54,7 +54,9 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     registry_ = std::make_unique<RoomRegistry>(config);
     mediaPort_ = std::make_unique<JanusMediaPort>(gateway_, loop_);
     media_ = std::make_unique<MediaPlane>(*mediaPort_);
-    effects_ = std::make_unique<EffectRunner>(gateway_, sessions_, *media_);
+    loudest_ = std::make_unique<LoudestSpeakers>(settings_.audio.selection);
+    effects_ =
+        std::make_unique<EffectRunner>(gateway_, sessions_, *media_, *loudest_, SdpFormats{settings_.audio.opusDtx});
     // GoChat presence and discovery, off the handler thread (docs/operations.md).
     if (settings_.webhook.enabled()) {
         webhook_ = startWebhookClient(settings_.webhook);
@@ -72,6 +74,8 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     JANUS_LOG(LOG_INFO, "%sinitialized (issuer %s, leeway %llds, empty room ttl %llds, max participants %lld)\n",
               kLogPrefix, settings_.issuer.c_str(), static_cast<long long>(settings_.tokenLeewaySeconds),
               static_cast<long long>(settings_.emptyRoomTtlSeconds), static_cast<long long>(settings_.maxParticipants));
+    JANUS_LOG(LOG_INFO, "%saudio: opus dtx %s, forwarding the %d loudest per room (0: everyone)\n", kLogPrefix,
+              settings_.audio.opusDtx ? "on" : "off", settings_.audio.selection.limit);
     return true;
 }
 
@@ -195,6 +199,7 @@ void SfuPlugin::handle(Work& work) {
             effects_->perform(registry_->leave(work.sessionId, LeaveReason::Disconnected, HandlerLoop::now()),
                               work.sessionId, {});
             if (work.session) media_->forget(work.session);
+            loudest_->forget(work.sessionId);
             return;
         case Work::Kind::SpeakingChanged:
             effects_->perform(registry_->setSpeaking(work.sessionId, work.speaking), work.sessionId, {});
@@ -218,6 +223,7 @@ void SfuPlugin::runTimers(Millis now) {
     effects_->perform(registry_->tick(now), 0, {});
     stopQuietSpeakers(now);
     if (media_->keyframesWaiting()) media_->sendDeferredKeyframes(sessions_.all());
+    loudest_->run(now);
     media_->collectRetired();
 }
 
@@ -226,6 +232,7 @@ std::optional<Millis> SfuPlugin::nextDeadline(Millis now) {
     if (!registry_->voiceDetectedSessions().empty()) deadline = earliest(deadline, now + kQuietCheckIntervalMs);
     if (media_->keyframesWaiting()) deadline = earliest(deadline, now + kDeferredKeyframeCheckMs);
     if (media_->retiredWaiting()) deadline = earliest(deadline, now + kRetiredSnapshotCheckMs);
+    if (loudest_->active()) deadline = earliest(deadline, loudest_->nextRound());
     return deadline;
 }
 
