@@ -66,6 +66,12 @@ class Scenario:
     churn: float = 0.0  # leaves (each followed by a join) per second
     settle: float = 5.0  # seconds between the last join started and the window
     window: float = 15.0  # the measured window
+    # A level change (loadgen --levels, --change-after, --levels-after): the
+    # table then shows how long after it each listener heard the newcomer.
+    levels: str = ""
+    change_after: float = -1.0
+    levels_after: str = ""
+    dtx: bool = True  # loadgen --dtx sdp (honour usedtx=1), else --dtx off
 
 
 def scenarios(quick):
@@ -83,6 +89,19 @@ def scenarios(quick):
                         ramp=34.0, settle=settle, window=window))
     out.append(Scenario("churn50", "churn: room of 50, 3 speakers, 1 leave + 1 join per second", 50, 3,
                         churn=1.0, settle=settle, window=max(window, 10.0)))
+    # A newcomer starts talking 4 s into the window, in a room of 25
+    # (docs/voice-control.md, Forwarding the loudest speakers): beside 2
+    # talkers, beside 3, and as one of 3 talkers stops. Before, the newcomer
+    # murmurs at -120 dBov under everyone else's open microphone (-100 dBov,
+    # DTX off), so a free place is held by someone else's noise, never by
+    # the newcomer.
+    onset = dict(settle=settle, window=max(window, 10.0), change_after=settle + 4.0, dtx=False)
+    out.append(Scenario("newcomer-2", "a 3rd speaker starts while 2 talk (room of 25)", 25, 3,
+                        levels="30,30,120", levels_after="=,=,30", **onset))
+    out.append(Scenario("newcomer-3", "a 4th speaker starts while 3 talk (room of 25)", 25, 4,
+                        levels="30,30,30,120", levels_after="=,=,=,30", **onset))
+    out.append(Scenario("handover", "a speaker stops as a newcomer starts, 3 talking (room of 25)", 25, 4,
+                        levels="30,30,30,120", levels_after="-,=,=,30", **onset))
     return out
 
 
@@ -178,12 +197,14 @@ class Bench:
 
     def janus_config(self, variant):
         from harness import janus as janus_mod
+        general = tuple((k, _jcfg_value(v)) for k, _, v in (item.partition("=") for item in self.args.janus_general))
         if variant.kind == "videoroom":
             return janus_mod.JanusConfig(gochat=False, stock_plugins=("videoroom",), stock_ws=True,
-                                         debug_level=self.args.debug_level, session_timeout=60)
+                                         debug_level=self.args.debug_level, session_timeout=60,
+                                         janus_general=general)
         return janus_mod.JanusConfig(gochat=True, stock_ws=False, debug_level=self.args.debug_level,
                                      session_timeout=60, max_participants=1024, empty_room_ttl=1,
-                                     sfu_audio=variant.audio)
+                                     sfu_audio=variant.audio, janus_general=general)
 
     def loadgen_args(self, scenario, variant, report):
         from harness import tokens
@@ -197,6 +218,12 @@ class Bench:
             args += ["--room-size", scenario.room_size]
         if scenario.churn:
             args += ["--churn", scenario.churn]
+        if scenario.levels:
+            args += ["--levels", scenario.levels]
+        if not scenario.dtx:
+            args += ["--dtx", "off"]
+        if scenario.change_after >= 0:
+            args += ["--change-after", scenario.change_after, "--levels-after", scenario.levels_after]
         if variant.kind == "videoroom":
             args += ["--mode", "videoroom", "--janus-ws", "ws://127.0.0.1:8188/",
                      "--channel", snowflake() % 1_000_000_000, "--videoroom-opus-dtx"]
@@ -226,8 +253,11 @@ class Bench:
             report_path = os.path.join(workdir, "loadgen.json")
             cmd = self.loadgen_args(scenario, variant, report_path)
             timeout = scenario.participants / scenario.ramp + scenario.settle + scenario.window + 90
+            profiler = self.profile(scenario, jp.proc.pid, workdir) if self.args.perf else None
             proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
                                   stdin=subprocess.DEVNULL)
+            if profiler:
+                profiler.join()
             with open(os.path.join(workdir, "loadgen.stderr"), "wb") as f:
                 f.write(proc.stderr)
             if proc.returncode != 0:
@@ -245,6 +275,32 @@ class Bench:
         with open(os.path.join(workdir, "figures.json"), "w") as f:
             json.dump(result, f, indent=1)
         return result
+
+
+    def profile(self, scenario, pid, workdir):
+        """perf record of Janus (call graphs) over the middle of the window,
+        then the report by shared object and symbol beside the run's files."""
+        joins = self.args.perf == "joins"
+        ramp = scenario.participants / scenario.ramp
+
+        def record():
+            # The window's middle, or the joins (the ramp and the settling after it).
+            time.sleep(0.0 if joins else ramp + scenario.settle + 1.0)
+            seconds = ramp + scenario.settle if joins else max(2.0, scenario.window - 3.0)
+            data = os.path.join(workdir, "perf.data")
+            subprocess.run(["perf", "record", "-q", "-F", "499", "-g", "-p", str(pid), "-o", data, "--",
+                            "sleep", str(seconds)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            with open(os.path.join(workdir, "perf-report.txt"), "w") as out:
+                subprocess.run(["perf", "report", "-i", data, "--stdio", "--no-children", "--sort", "dso,sym",
+                                "-g", "none", "--percent-limit", "0.5"], stdout=out, stderr=subprocess.DEVNULL)
+            with open(os.path.join(workdir, "perf-callers.txt"), "w") as out:
+                subprocess.run(["perf", "report", "-i", data, "--stdio", "--children", "--sort", "sym",
+                                "-g", "caller,0.5,callee,function,percent", "--percent-limit", "2"],
+                               stdout=out, stderr=subprocess.DEVNULL)
+        thread = threading.Thread(target=record, daemon=True)
+        thread.start()
+        return thread
 
 
 def figures(scenario, report, sampler, idle_rss):
@@ -276,6 +332,9 @@ def figures(scenario, report, sampler, idle_rss):
         "sends_skipped": agg["sends_skipped"],
         "loadgen_cpu_percent": 100.0 * cpu["steady_s"] / cpu["steady_wall_s"] if cpu["steady_wall_s"] else 0,
         "dtx_participants": sum(1 for p in report["participants"] if p.get("dtx")),
+        "onset": ({"pairs": agg["onset_pairs"], "heard": agg["onset_heard_pairs"],
+                   **{k: agg["change_to_first_voice_ms"][k] for k in ("p50", "p95", "max")}}
+                  if "onset_pairs" in agg else None),
     }
 
 
@@ -340,6 +399,22 @@ def table(results, variants):
     return "\n".join(lines)
 
 
+def onset_table(results, variants):
+    """For scenarios with a level change: how long after it the listeners
+    got the newcomer's first voiced packet."""
+    lines = ["| scenario | variant | listeners who heard the newcomer | change to first voice p50 / p95 / max |",
+             "|---|---|---|---|"]
+    for scenario, by_variant in results:
+        for v in variants:
+            r = by_variant.get(v.label, {})
+            if not r.get("onset"):
+                continue
+            o = r["onset"]
+            timing = f"{o['p50']:.0f} / {o['p95']:.0f} / {o['max']:.0f} ms" if o["heard"] else "-"
+            lines.append(f"| {scenario.name} | {v.label} | {o['heard']}/{o['pairs']} | {timing} |")
+    return "\n".join(lines) if len(lines) > 2 else ""
+
+
 def machine():
     model = "?"
     with open("/proc/cpuinfo") as f:
@@ -359,7 +434,8 @@ def machine():
 
 def describe(variants, args, loads, started):
     lines = [f"Run {started:%Y-%m-%d %H:%M}, {machine()}; Janus 1.1.2 (Debian), debug_level "
-             f"{args.debug_level}; the load generator on the same machine, in the same namespace.",
+             f"{args.debug_level}" + "".join(f", {g}" for g in args.janus_general)
+             + "; the load generator on the same machine, in the same namespace.",
              "Variants: " + "; ".join(
                  f"**{v.label}** = {v.kind}" + (" (" + ", ".join(f"{k}={str(val).lower()}" for k, val in v.audio) + ")"
                                                   if v.audio else "") + (f" from {v.prefix}" if v.prefix else "")
@@ -392,9 +468,14 @@ def parse_args():
     p.add_argument("--quick", action="store_true", help="short windows (for trying the script)")
     p.add_argument("--repeat", type=int, default=1, help="runs of each scenario and variant (the table shows each)")
     p.add_argument("--debug-level", type=int, default=3, help="Janus debug_level (default 3)")
+    p.add_argument("--janus-general", nargs="*", default=[], metavar="KEY=VALUE",
+                   help="more `general` keys of janus.jcfg for every variant, e.g. event_loops=2")
     p.add_argument("--max-load", type=float, default=0.0,
                    help="wait (up to --wait-max s) before each run until the 1-minute load average is below this")
     p.add_argument("--wait-max", type=float, default=600.0)
+    p.add_argument("--perf", choices=("window", "joins"), default=None,
+                   help="profile Janus with perf during each window, or during the joins (perf.data, "
+                        "perf-report.txt in the run's directory)")
     p.add_argument("--write-docs", action="store_true", help="replace the generated table in docs/benchmarks.md")
     p.add_argument("--out", default="", help="all results as JSON (default: under run/bench)")
     return p.parse_args()
@@ -448,6 +529,9 @@ def main():
                 print("   " + " | ".join(row_cells(scenario, v.label, r)[2:]), flush=True)
             results.append((scenario, by_variant))
     block = describe(variants, args, loads or [loadavg()], started) + "\n\n" + table(results, variants)
+    onsets = onset_table(results, variants)
+    if onsets:
+        block += "\n\nA newcomer's first syllables (the scenarios with a level change):\n\n" + onsets
     print()
     print(block)
     out = args.out or os.path.join(logdir, "results.json")

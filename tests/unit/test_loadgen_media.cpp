@@ -98,6 +98,12 @@ void a_talk_spurt_after_dtx_starts_at_once_on_the_same_clock(void**) {
     // The timestamp says when the frame was taken: 105 ms after the first.
     assert_int_equal(sent[0].view.header.timestamp - start, 105 * 48);
     assert_int_equal(pollUntil(sender, 110000, 309999, 5000).size(), 10);  // 125, 145 ... 305 ms
+    // A murmur far below speech carries no voice flag (a sender's VAD would not call it voice).
+    sender.setSpeech(true, 120, 310000);
+    sent = pollUntil(sender, 325000, 325000, 1);
+    assert_int_equal(sent.size(), 1);
+    assert_int_equal(sent[0].view.header.audioLevel, 120);
+    assert_false(sent[0].view.header.voice);
 }
 
 void nothing_is_sent_before_start_or_on_an_unnegotiated_line(void**) {

@@ -97,7 +97,7 @@ void MediaSender::sendAudio(const Sink& sink) {
     fields.timestamp = audioTimestamp_;
     fields.ssrc = audioSsrc_;
     fields.audioLevel = kind == AudioKind::Voice && voiceLevel_ >= 0 ? voiceLevel_ : frame.level;
-    fields.voice = frame.voice;
+    fields.voice = frame.voice && fields.audioLevel <= kVoiceFlagLevel;
     fields.mid = audio_.mid;
     uint8_t packet[kMaxRtpPacket];
     const size_t length = buildRtpPacket(packet, fields, audio_.ids, frame.bytes, frame.length);

@@ -50,6 +50,7 @@ public:
     // as an encoder leaving DTX sends its next frame at once.
     void setSpeech(bool talking, int level, int64_t nowUs);
     bool talking() const { return talking_; }
+    int voiceLevel() const { return voiceLevel_ < 0 ? kVoiceLevel : voiceLevel_; }
     // Opus DTX negotiated (usedtx=1 on the line it sends on): while not
     // talking it sends one packet per 400 ms instead of noise or silence,
     // as libopus with DTX does during silence and background noise.

@@ -99,9 +99,11 @@ public:
     bool joined() const { return summary_.joined; }
     bool leftEarly() const { return summary_.leftUs >= 0; }
     // The run's level change: starts or stops talking, or changes level
-    // (`level` < 0: not talking).
+    // (`level` < 0: not talking). Going from silence or a murmur to voice
+    // (the voice flag's level) is starting to talk.
     void changeSpeech(int level, int64_t nowUs) {
-        if (!sender_.talking() && level >= 0) summary_.startedTalkingAtChange = true;
+        const bool voicedBefore = sender_.talking() && sender_.voiceLevel() <= kVoiceFlagLevel;
+        if (!voicedBefore && level >= 0 && level <= kVoiceFlagLevel) summary_.startedTalkingAtChange = true;
         sender_.setSpeech(level >= 0, level, nowUs);
     }
     // From now on each remote stream also counts what arrives after `nowUs`.

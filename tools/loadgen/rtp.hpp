@@ -65,6 +65,9 @@ size_t buildKeyframeRequest(uint8_t* out, uint32_t senderSsrc, uint32_t mediaSsr
 
 // The level a speaker's voiced packets carry unless told otherwise (-dBov).
 constexpr int kVoiceLevel = 30;
+// A speaker's packets carry the RFC 6464 voice flag at this level or louder:
+// its voice activity detector calls a murmur at -120 dBov no voice.
+constexpr int kVoiceFlagLevel = 50;
 
 // What a participant's microphone sends (PROTOCOL.md 3.3, 3.6).
 enum class AudioKind { Voice, Noise, Silence, Dtx };

@@ -117,6 +117,9 @@ class JanusConfig:
     # The `audio` category of janus.plugin.gochat.sfu.jcfg as (key, value)
     # pairs (docs/operations.md: opus_dtx, forward_loudest, ...); empty: none
     sfu_audio: tuple = ()
+    # More `general` keys of janus.jcfg as (key, value) pairs, e.g.
+    # (("event_loops", 2),) (bench/compare.py --janus-general)
+    janus_general: tuple = ()
 
 
 def _sfu_jcfg(cfg: JanusConfig):
@@ -190,6 +193,7 @@ def _janus_jcfg(cfg: JanusConfig, base: str):
             "session_timeout": cfg.session_timeout,
             "server_name": "gochat-e2e",
             "interface": netns.JANUS_IP,
+            **dict(cfg.janus_general),
         },
         "certificates": {},
         "media": {
