@@ -69,6 +69,43 @@ void dtx_sends_one_packet_every_400_ms_with_the_clock_running(void**) {
     assert_false(sent[0].view.header.voice);
 }
 
+void negotiated_dtx_turns_noise_into_one_packet_per_400_ms(void**) {
+    MediaSender sender(AudioKind::Noise, 1111, false, 2222, VideoSettings{});
+    sender.bindAudio(binding(111, 1, "0"));
+    sender.start(0);
+    assert_int_equal(pollUntil(sender, 0, 199999, 5000).size(), 10);
+    sender.useDtx(true, 200000);
+    assert_true(sender.currentKind() == AudioKind::Dtx);
+    // The packet already due at 200 ms goes out; then one per 400 ms.
+    assert_int_equal(pollUntil(sender, 200000, 1399999, 5000).size(), 3);
+}
+
+void a_talk_spurt_after_dtx_starts_at_once_on_the_same_clock(void**) {
+    MediaSender sender(AudioKind::Voice, 1111, false, 2222, VideoSettings{});
+    sender.bindAudio(binding(111, 1, "0"));
+    sender.setSpeech(false, -1, 0);  // a speaker who does not talk yet sends its quiet kind
+    sender.useDtx(true, 0);
+    sender.start(0);
+    std::vector<Sent> sent = pollUntil(sender, 0, 100000, 5000);  // one DTX packet at 0
+    assert_int_equal(sent.size(), 1);
+    assert_false(sent[0].view.header.voice);
+    const uint32_t start = sent[0].view.header.timestamp;
+    sender.setSpeech(true, 20, 105000);  // the next DTX packet was not due before 400 ms
+    sent = pollUntil(sender, 105000, 105000, 1);
+    assert_int_equal(sent.size(), 1);
+    assert_true(sent[0].view.header.voice);
+    assert_int_equal(sent[0].view.header.audioLevel, 20);
+    // The timestamp says when the frame was taken: 105 ms after the first.
+    assert_int_equal(sent[0].view.header.timestamp - start, 105 * 48);
+    assert_int_equal(pollUntil(sender, 110000, 309999, 5000).size(), 10);  // 125, 145 ... 305 ms
+    // A murmur far below speech carries no voice flag (a sender's VAD would not call it voice).
+    sender.setSpeech(true, 120, 310000);
+    sent = pollUntil(sender, 325000, 325000, 1);
+    assert_int_equal(sent.size(), 1);
+    assert_int_equal(sent[0].view.header.audioLevel, 120);
+    assert_false(sent[0].view.header.voice);
+}
+
 void nothing_is_sent_before_start_or_on_an_unnegotiated_line(void**) {
     MediaSender idle(AudioKind::Voice, 1, false, 2, VideoSettings{});
     idle.bindAudio(binding(111, 1, "0"));
@@ -201,17 +238,42 @@ void a_video_stream_without_key_frame_asks_once_a_second(void**) {
     assert_int_equal(log.streams().at({7, true}).keyframes, 1);
 }
 
+void a_mark_counts_what_arrives_after_it(void**) {
+    StreamRoute alice;
+    alice.remoteId = 11;
+    alice.ids.audioLevel = 1;
+    alice.ids.mid = 4;
+    ReceiveLog log;
+    log.setRoutes({{1000, alice}}, {});
+    const std::vector<uint8_t> quiet = packet(1000, 1, 127, nullptr);
+    log.onRtp(quiet.data(), quiet.size(), 1000);
+    log.mark(5000);
+    const std::vector<uint8_t> still = packet(1000, 2, 127, nullptr);
+    log.onRtp(still.data(), still.size(), 6000);
+    const std::vector<uint8_t> voiced = packet(1000, 3, 30, nullptr);
+    log.onRtp(voiced.data(), voiced.size(), 7000);
+    const RemoteStream& stream = log.streams().at({11, false});
+    assert_int_equal(stream.packetsAfterMark, 2);
+    assert_int_equal(stream.voiceAfterMark, 1);
+    assert_int_equal(stream.firstVoiceAfterMarkUs, 7000);
+    assert_int_equal(stream.lastUs, 7000);
+    assert_int_equal(log.packets(), 3);
+}
+
 }  // namespace
 
 int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(a_speaker_sends_50_voiced_packets_a_second),
         cmocka_unit_test(dtx_sends_one_packet_every_400_ms_with_the_clock_running),
+        cmocka_unit_test(negotiated_dtx_turns_noise_into_one_packet_per_400_ms),
+        cmocka_unit_test(a_talk_spurt_after_dtx_starts_at_once_on_the_same_clock),
         cmocka_unit_test(nothing_is_sent_before_start_or_on_an_unnegotiated_line),
         cmocka_unit_test(a_stalled_loop_catches_up_a_little_then_skips),
         cmocka_unit_test(video_frames_start_with_a_key_frame_and_end_with_the_marker),
         cmocka_unit_test(receive_log_routes_by_ssrc_then_by_mid),
         cmocka_unit_test(a_video_stream_without_key_frame_asks_once_a_second),
+        cmocka_unit_test(a_mark_counts_what_arrives_after_it),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -91,6 +91,41 @@ void command_line_is_read_and_checked(void**) {
     }
 }
 
+void speech_churn_window_and_dtx_options_are_read(void**) {
+    std::vector<std::string> words = {"loadgen", "--secret",       "s",       "--speakers",
+                                      "3",       "--levels",       "30,-,45", "--change-after",
+                                      "4",       "--levels-after", "-,30,=",  "--churn",
+                                      "2",       "--window",       "5",       "--duration",
+                                      "10",      "--dtx",          "off",     "--videoroom-opus-dtx"};
+    std::vector<char*> argv;
+    for (std::string& word : words) argv.push_back(word.data());
+    Options options;
+    std::string error;
+    assert_true(parseOptions(static_cast<int>(argv.size()), argv.data(), options, error));
+    assert_true(options.levels == (std::vector<int>{30, kNotTalking, 45}));
+    assert_true(options.levelsAfter == (std::vector<int>{kNotTalking, 30, kUnchanged}));
+    assert_true(options.changeAfter == 4 && options.churnPerSecond == 2 && options.window == 5);
+    assert_false(options.honourDtx);
+    assert_true(options.videoRoomOpusDtx);
+    const std::vector<ParticipantSpec> specs = planParticipants(options, 1000);
+    assert_int_equal(specs[0].level, 30);
+    assert_int_equal(specs[1].level, kNotTalking);
+    assert_int_equal(specs[2].level, 45);
+    assert_int_equal(specs[3].level, kVoiceLevel);  // not a speaker: unused
+    const std::vector<std::vector<std::string>> wrong = {
+        {"loadgen", "--secret", "s", "--levels", "30,200"},
+        {"loadgen", "--secret", "s", "--levels", "="},        // "=" only after a change
+        {"loadgen", "--secret", "s", "--change-after", "3"},  // without the levels
+        {"loadgen", "--secret", "s", "--window", "20"},       // longer than --duration
+        {"loadgen", "--secret", "s", "--dtx", "maybe"},
+    };
+    for (std::vector<std::string> line : wrong) {
+        std::vector<char*> args;
+        for (std::string& word : line) args.push_back(word.data());
+        assert_false(parseOptions(static_cast<int>(args.size()), args.data(), options, error));
+    }
+}
+
 ParticipantSummary person(int index, int64_t user, bool speaker) {
     ParticipantSummary p;
     p.spec.index = index;
@@ -144,6 +179,25 @@ void aggregate_counts_speaker_pairs_heard_and_losses(void**) {
     assert_true(json.find("\"steady_percent_of_core_per_participant\":1.0") != std::string::npos);
 }
 
+void aggregate_measures_new_talkers_and_churn_joins(void**) {
+    std::vector<ParticipantSummary> people = {person(0, 1, true), person(1, 2, true), person(2, 3, false),
+                                              person(3, 4, false)};
+    people[1].startedTalkingAtChange = true;  // speaker 2 starts at the change (5 s)
+    StreamSummary fromStarter = heard(2, 1100000, 0);
+    fromStarter.firstVoiceAfterMarkUs = 5040000;
+    people[0].streams = {heard(2, 1100000, 0)};  // heard 2 before, but no voice after the change
+    people[2].streams = {fromStarter, heard(1, 1100000, 0)};
+    people[3].spec.churner = true;
+    people[3].openedUs = 6000000;  // joined after the change: not an onset pair
+    people[3].streams = {heard(1, 6200000, 0), heard(2, 6300000, 0)};
+    const Aggregate totals = aggregate(people, 5000000);
+    assert_int_equal(totals.onsetPairs, 2);  // 1<-2 and 3<-2
+    assert_int_equal(totals.onsetToVoiceMs.size(), 1);
+    assert_true(totals.onsetToVoiceMs[0] == 40);
+    assert_int_equal(totals.churnJoins, 1);
+    assert_true(totals.churnFirstAudioMs == (std::vector<double>{200, 300}));
+}
+
 }  // namespace
 
 int main() {
@@ -151,7 +205,9 @@ int main() {
         cmocka_unit_test(percentiles_are_nearest_rank),
         cmocka_unit_test(plan_fills_rooms_with_speakers_first_and_spreads_cameras),
         cmocka_unit_test(command_line_is_read_and_checked),
+        cmocka_unit_test(speech_churn_window_and_dtx_options_are_read),
         cmocka_unit_test(aggregate_counts_speaker_pairs_heard_and_losses),
+        cmocka_unit_test(aggregate_measures_new_talkers_and_churn_joins),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

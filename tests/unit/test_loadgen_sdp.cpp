@@ -161,6 +161,17 @@ void plugin_offer_is_read_line_by_line(void**) {
     assert_int_equal(remoteVideo.primaryCodec()->clockRate, 90000);
 }
 
+void usedtx_in_the_fmtp_asks_for_dtx(void**) {
+    SdpSession offer = parsed(kPluginOffer);
+    SdpMedia& ownAudio = offer.media[0];
+    assert_false(offersDtx(ownAudio, 111));  // this offer predates DTX
+    ownAudio.codecs[0].fmtp = "minptime=10;useinbandfec=1; usedtx=1";
+    assert_true(offersDtx(ownAudio, 111));
+    assert_false(offersDtx(ownAudio, 96));  // no such format on the line
+    ownAudio.codecs[0].fmtp = "usedtx=0";
+    assert_false(offersDtx(ownAudio, 111));
+}
+
 void answer_lines_keep_the_offered_codec_and_extension_ids(void**) {
     const SdpSession offer = parsed(kPluginOffer);
     const LocalLine audio = answerLine(offer.media[0], answerDirection(offer.media[0].direction, true, false));
@@ -243,6 +254,7 @@ void data_channel_lines_are_refused_and_garbage_is_not_sdp(void**) {
 int main() {
     const CMUnitTest tests[] = {
         cmocka_unit_test(plugin_offer_is_read_line_by_line),
+        cmocka_unit_test(usedtx_in_the_fmtp_asks_for_dtx),
         cmocka_unit_test(answer_lines_keep_the_offered_codec_and_extension_ids),
         cmocka_unit_test(answer_directions_follow_the_offer),
         cmocka_unit_test(written_answer_reads_back_with_our_transport),

@@ -117,6 +117,10 @@ constexpr uint8_t kOpus = 111, kVp8 = 96, kVp9 = 98;
 constexpr int64_t kFrameUs = 20'000;  // one Opus packet
 constexpr uint32_t kFrameTicks = 960;
 
+uint64_t droppedFor(const MediaPlane& plane, DropReason reason) {
+    return plane.counters().snapshot().dropped[static_cast<size_t>(reason)];
+}
+
 void a_paused_line_resumes_right_after_its_last_packet(void**) {
     Fixture f;
     const FanoutTarget bobLine{kBob, 2, 7, 0};
@@ -148,6 +152,43 @@ void a_paused_line_resumes_right_after_its_last_packet(void**) {
     assert_int_equal(resumed.timestamp, lastBefore.timestamp + 51 * kFrameTicks);
     assert_int_equal(f.port.relayed[6].sequence, static_cast<uint16_t>(resumed.sequence + 1));
     assert_int_equal(f.port.relayed[6].timestamp, resumed.timestamp + kFrameTicks);
+}
+
+// Not among the room's K loudest (media/loudest_speakers.hpp): the packets
+// are held back, the level still reaches the meter, and every line goes on
+// without a gap when the publisher is forwarded again.
+void audio_held_back_by_the_selection_resumes_every_line_without_a_gap(void**) {
+    Fixture f;
+    f.fanout(kAlice, MediaKind::Audio, {{kBob, 2, 7, 0}, {kCarol, 2, 8, 0}}, kOpus);
+    f.send(kAlice, MediaKind::Audio, 1000, 50'000, kOpus, 30);
+    f.port.now += kFrameUs;
+    assert_int_equal(f.port.relayed.size(), 2);
+    assert_int_equal(f.session(kAlice)->levelMeter().takePeak(), 97);
+
+    f.session(kAlice)->levelMeter().setForwarded(false);
+    for (uint16_t i = 1; i < 11; ++i) {
+        f.send(kAlice, MediaKind::Audio, 1000 + i, 50'000 + i * kFrameTicks, kOpus, 100);
+        f.port.now += kFrameUs;
+    }
+    assert_int_equal(f.port.relayed.size(), 2);
+    assert_int_equal(droppedFor(f.plane, DropReason::NotLoudest), 10);
+    assert_int_equal(f.session(kAlice)->levelMeter().takePeak(), 27);  // still measured
+
+    f.session(kAlice)->levelMeter().setForwarded(true);
+    f.send(kAlice, MediaKind::Audio, 1011, 50'000 + 11 * kFrameTicks, kOpus, 30);
+    assert_int_equal(f.port.relayed.size(), 4);
+    for (size_t line = 0; line < 2; ++line) {
+        const Relayed& before = f.port.relayed[line];
+        const Relayed& after = f.port.relayed[2 + line];
+        assert_ptr_equal(before.peer, after.peer);
+        assert_int_equal(after.sequence, static_cast<uint16_t>(before.sequence + 1));
+        assert_int_equal(after.timestamp, before.timestamp + 11 * kFrameTicks);
+    }
+    // Video is never held back by the audio selection.
+    f.fanout(kAlice, MediaKind::Video, {{kBob, 3, 9, 0}}, kVp8);
+    f.session(kAlice)->levelMeter().setForwarded(false);
+    f.send(kAlice, MediaKind::Video, 1, 100, kVp8);
+    assert_int_equal(f.port.relayed.size(), 5);
 }
 
 void a_rebound_line_starts_afresh(void**) {
@@ -297,10 +338,6 @@ void voice_levels_start_the_speaking_indicator(void**) {
     assert_true(f.port.speakingChanges[0].second);
 }
 
-uint64_t droppedFor(const MediaPlane& plane, DropReason reason) {
-    return plane.counters().snapshot().dropped[static_cast<size_t>(reason)];
-}
-
 // What GET /metrics reports (docs/operations.md, Metrics): one forwarded
 // packet per subscriber copy, bytes likewise, drops by reason.
 void forwarded_and_dropped_packets_are_counted(void**) {
@@ -361,6 +398,7 @@ int main() {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_paused_line_resumes_right_after_its_last_packet),
         cmocka_unit_test(a_rebound_line_starts_afresh),
+        cmocka_unit_test(audio_held_back_by_the_selection_resumes_every_line_without_a_gap),
         cmocka_unit_test(a_line_negotiated_with_another_type_gets_its_own),
         cmocka_unit_test(packets_of_another_codec_are_dropped_and_reported_once),
         cmocka_unit_test(packets_on_other_lines_than_the_own_ones_are_dropped),

@@ -41,6 +41,10 @@ void an_empty_file_gives_the_documented_defaults(void**) {
     assert_int_equal(settings->bits.administrator, 26);
     assert_true(settings->events);
     assert_false(settings->speakingEvents);
+    assert_true(settings->audio.opusDtx);
+    assert_int_equal(settings->audio.selection.limit, SpeakerSelectionSettings{}.limit);
+    assert_int_equal(settings->audio.selection.hold, 1000);
+    assert_int_equal(settings->audio.selection.marginDb, 6);
 }
 
 void every_setting_is_read_quoted_or_not(void**) {
@@ -49,7 +53,8 @@ void every_setting_is_read_quoted_or_not(void**) {
         "general: { auth_secret = \"s3cret\"; issuer = \"me\"; token_leeway = \"4\"; empty_room_ttl = 0;\n"
         "  max_participants = 50; answer_timeout = 12; events = false; speaking_events = \"yes\" }\n"
         "permissions: { voice_connect = 1; voice_speak = \"2\"; administrator = 62 }\n"
-        "speaking: { voice_level = 40; attack_ms = 100; release_ms = 500 }\n",
+        "speaking: { voice_level = 40; attack_ms = 100; release_ms = 500 }\n"
+        "audio: { opus_dtx = false; forward_loudest = 4; forward_hold_ms = \"1500\"; forward_margin_db = 3 }\n",
         error);
     assert_true(settings.has_value());
     assert_string_equal(settings->authSecret.c_str(), "s3cret");
@@ -67,6 +72,10 @@ void every_setting_is_read_quoted_or_not(void**) {
     assert_int_equal(settings->speaking.voiceLevel, 40);
     assert_int_equal(settings->speaking.attack, 100);
     assert_int_equal(settings->speaking.release, 500);
+    assert_false(settings->audio.opusDtx);
+    assert_int_equal(settings->audio.selection.limit, 4);
+    assert_int_equal(settings->audio.selection.hold, 1500);
+    assert_int_equal(settings->audio.selection.marginDb, 3);
 }
 
 void a_bad_value_is_refused_naming_its_setting_and_never_the_secret(void**) {
@@ -82,6 +91,10 @@ void a_bad_value_is_refused_naming_its_setting_and_never_the_secret(void**) {
         {"speaking: { release_ms = 10 }", "speaking.release_ms must be an integer from 20 to 60000"},
         {"speaking: { voice_level = 128 }", "speaking.voice_level must be an integer from 0 to 127"},
         {"general: { issuer = \"\" }", "general.issuer must not be empty"},
+        {"audio: { opus_dtx = \"sometimes\" }", "audio.opus_dtx must be true or false"},
+        {"audio: { forward_loudest = -1 }", "audio.forward_loudest must be an integer from 0 to 1000"},
+        {"audio: { forward_hold_ms = 60001 }", "audio.forward_hold_ms must be an integer from 0 to 60000"},
+        {"audio: { forward_margin_db = 200 }", "audio.forward_margin_db must be an integer from 0 to 127"},
     };
     for (const Case& c : cases) {
         std::string error;

@@ -3,6 +3,8 @@
 // Time is injected: no test sleeps.
 #include "tests/unit/registry_fixture.hpp"
 
+#include <map>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -530,6 +532,65 @@ void a_publisher_switching_to_another_negotiated_codec_is_followed(void**) {
     assert_true(f.registry.publisherSentPayloadType(1, MediaKind::Video, 102, f.now).empty());
 }
 
+// Answers and due re-offers update only the lines they touch
+// (fanout_planner.cpp): after every step of a room filling, answering out of
+// order, muting and emptying, the fan-outs handed out are exactly what a
+// full recount of the room gives, and the adapter saw every change.
+void incremental_fanouts_always_agree_with_a_full_recount(void**) {
+    RegistryConfig config = RegistryFixture::smallRooms();
+    config.maxParticipants = 0;
+    RegistryFixture f(config);
+    std::map<std::pair<SessionId, int>, std::vector<FanoutTarget>> seen;  // what the adapter was told
+    std::map<SessionId, OfferPlan> unanswered;
+    auto apply = [&](const Effects& effects) {
+        for (const Effect& effect : effects) {
+            if (const SetFanout* change = std::get_if<SetFanout>(&effect))
+                seen[{change->publisher, static_cast<int>(change->kind)}] = change->targets;
+            if (const SendOffer* offer = std::get_if<SendOffer>(&effect)) unanswered[offer->to] = offer->plan;
+        }
+        assert_true(f.registry.fanoutsUpToDate());
+    };
+    auto answerSome = [&](unsigned seed) {
+        // Answers about half of the waiting offers, in a shuffled order.
+        std::vector<SessionId> waiting;
+        for (const auto& [session, plan] : unanswered) waiting.push_back(session);
+        for (size_t i = 0; i < waiting.size(); ++i) {
+            if ((seed + i * 7) % 2) continue;
+            const SessionId session = waiting[(i * 5 + seed) % waiting.size()];
+            if (!unanswered.count(session)) continue;
+            const OfferPlan plan = unanswered[session];
+            unanswered.erase(session);
+            apply(f.answerAll(session, plan, true, session % 3 == 0));
+        }
+    };
+    for (SessionId session = 1; session <= 12; ++session) {
+        apply(f.join(session, static_cast<UserId>(1000 + session)));
+        answerSome(static_cast<unsigned>(session));
+        f.now += 30;
+        apply(f.registry.tick(f.now));
+    }
+    apply(f.registry.muteSelf(4, true, f.now));
+    apply(f.registry.muteUserLocally(5, 1006, true, f.now));
+    for (SessionId gone : {2, 7, 9}) {
+        unanswered.erase(gone);
+        apply(f.registry.leave(gone, LeaveReason::Left, f.now));
+        answerSome(static_cast<unsigned>(gone));
+    }
+    for (int round = 0; round < 20 && !unanswered.empty(); ++round) {
+        answerSome(static_cast<unsigned>(round));
+        f.now += 100;
+        apply(f.registry.tick(f.now));
+    }
+    assert_true(unanswered.empty());
+    // Settled: everyone forwards its microphone to every other one present,
+    // but for Alice's self-mute (4) and the local mute of 6 by 5.
+    for (SessionId publisher : {1, 3, 4, 5, 6, 8, 10, 11, 12}) {
+        const std::vector<FanoutTarget>& targets = seen[{publisher, static_cast<int>(MediaKind::Audio)}];
+        const size_t expected = publisher == 4 ? 0 : publisher == 6 ? 7 : 8;
+        assert_int_equal(targets.size(), expected);
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -562,6 +623,7 @@ int main() {
         cmocka_unit_test(a_publisher_over_the_audio_cap_is_told_why_and_removed),
         cmocka_unit_test(publisher_codec_follows_our_offer_order_not_the_answers),
         cmocka_unit_test(a_publisher_switching_to_another_negotiated_codec_is_followed),
+        cmocka_unit_test(incremental_fanouts_always_agree_with_a_full_recount),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -34,13 +34,10 @@ int64_t userOfStream(const std::string& stream) {
 }  // namespace
 
 GochatParticipant::GochatParticipant(const RunSettings& settings, const ParticipantSpec& spec)
-    : settings_(settings),
+    : Participant(settings, spec),
       ws_(WsClient::Callbacks{[this] { onOpen(); }, [this](std::string_view text) { onText(text); },
                               [this](const std::string& why) { onClosed(why); }}),
-      sender_(spec.audio, g_random_int() | 1u, spec.video, g_random_int() | 1u, settings.video),
-      sdpSessionId_(g_random_int()) {
-    summary_.spec = spec;
-}
+      sdpSessionId_(g_random_int()) {}
 
 void GochatParticipant::start() {
     WsUrl url;
@@ -189,9 +186,10 @@ std::vector<LocalLine> GochatParticipant::planAnswer(const SdpSession& offer) {
             binding.ids.audioLevel = ownAudio ? media.extmapId(kAudioLevelUri) : 0;
             binding.ids.mid = media.extmapId(kMidUri);
             binding.mid = media.mid;
-            if (ownAudio)
+            if (ownAudio) {
                 sender_.bindAudio(binding);
-            else
+                negotiatedDtx(offersDtx(media, binding.payloadType));
+            } else
                 sender_.bindVideo(binding);
         }
         lines.push_back(std::move(line));
@@ -276,15 +274,6 @@ void GochatParticipant::fail(const std::string& why) {
     if (summary_.error.empty()) summary_.error = why;
 }
 
-ParticipantSummary GochatParticipant::summary() const {
-    ParticipantSummary out = summary_;
-    out.audioSent = sender_.audioPackets();
-    out.videoSent = sender_.videoPackets();
-    out.keyframesSent = sender_.keyframes();
-    out.sendsSkipped = sender_.skipped();
-    out.unrouted = log_.unrouted();
-    out.streams = summarizeStreams(log_);
-    return out;
-}
+ParticipantSummary GochatParticipant::summary() const { return mediaSummary(); }
 
 }  // namespace gochat::loadgen

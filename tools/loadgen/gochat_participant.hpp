@@ -42,12 +42,8 @@ private:
     void sendEnvelope(int op, int t, const std::string& dJson);
     void fail(const std::string& why);
 
-    const RunSettings& settings_;
-    ParticipantSummary summary_;
     WsClient ws_;
     std::unique_ptr<PeerConnection> peer_;
-    MediaSender sender_;
-    ReceiveLog log_;
     uint64_t sdpVersion_ = 0;
     uint64_t sdpSessionId_;
     bool trickled_ = false;

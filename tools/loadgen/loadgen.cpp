@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
         settings.localIp = options.localIp;
         settings.video = options.video;
         settings.identity = &identity;
+        settings.honourDtx = options.honourDtx;
+        settings.videoRoomOpusDtx = options.videoRoomOpusDtx;
         RunClock clock;
         std::vector<ParticipantSummary> summaries;
         {

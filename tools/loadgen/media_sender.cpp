@@ -10,6 +10,8 @@ constexpr int kMaxCatchUp = 5;  // packets of one track sent at once after a sta
 
 MediaSender::MediaSender(AudioKind audio, uint32_t audioSsrc, bool video, uint32_t videoSsrc, VideoSettings settings)
     : audioKind_(audio),
+      quietKind_(audio == AudioKind::Voice ? AudioKind::Noise : audio),
+      talking_(audio == AudioKind::Voice),
       audioSsrc_(audioSsrc),
       video_(video),
       videoSsrc_(videoSsrc),
@@ -29,9 +31,36 @@ void MediaSender::start(int64_t nowUs) {
     nextVideoUs_ = nowUs;
 }
 
+AudioKind MediaSender::currentKind() const {
+    if (talking_) return AudioKind::Voice;
+    return dtx_ ? AudioKind::Dtx : quietKind_;
+}
+
+void MediaSender::setSpeech(bool talking, int level, int64_t nowUs) {
+    voiceLevel_ = level;
+    if (talking == talking_) return;
+    talking_ = talking;
+    rescheduleAudio(nowUs);
+}
+
+void MediaSender::useDtx(bool on, int64_t nowUs) {
+    if (on == dtx_) return;
+    dtx_ = on;
+    rescheduleAudio(nowUs);
+}
+
+void MediaSender::rescheduleAudio(int64_t nowUs) {
+    if (!started_) return;
+    const int64_t interval = int64_t{opusPacketIntervalMs(currentKind())} * 1000;
+    if (nextAudioUs_ - nowUs <= interval) return;
+    // The timestamp follows the schedule: move it back by as much.
+    audioTimestamp_ -= static_cast<uint32_t>((nextAudioUs_ - nowUs) * kOpusClock / 1000000);
+    nextAudioUs_ = nowUs;
+}
+
 void MediaSender::poll(int64_t nowUs, const Sink& sink) {
     if (!started_) return;
-    const int64_t audioInterval = int64_t{opusPacketIntervalMs(audioKind_)} * 1000;
+    const int64_t audioInterval = int64_t{opusPacketIntervalMs(currentKind())} * 1000;
     for (int sent = 0; nextAudioUs_ <= nowUs; ++sent) {
         if (sent == kMaxCatchUp) {
             const int64_t behind = (nowUs - nextAudioUs_) / audioInterval + 1;
@@ -60,14 +89,15 @@ void MediaSender::poll(int64_t nowUs, const Sink& sink) {
 }
 
 void MediaSender::sendAudio(const Sink& sink) {
-    const OpusFrame frame = opusFrame(audioKind_, audioIndex_++);
+    const AudioKind kind = currentKind();
+    const OpusFrame frame = opusFrame(kind, audioIndex_++);
     RtpHeaderFields fields;
     fields.payloadType = audio_.payloadType;
     fields.sequence = audioSequence_++;
     fields.timestamp = audioTimestamp_;
     fields.ssrc = audioSsrc_;
-    fields.audioLevel = frame.level;
-    fields.voice = frame.voice;
+    fields.audioLevel = kind == AudioKind::Voice && voiceLevel_ >= 0 ? voiceLevel_ : frame.level;
+    fields.voice = frame.voice && fields.audioLevel <= kVoiceFlagLevel;
     fields.mid = audio_.mid;
     uint8_t packet[kMaxRtpPacket];
     const size_t length = buildRtpPacket(packet, fields, audio_.ids, frame.bytes, frame.length);

@@ -38,6 +38,23 @@ public:
     uint32_t videoSsrc() const { return videoSsrc_; }
     bool sendsVideo() const { return video_; }
     AudioKind audioKind() const { return audioKind_; }
+    // What the next audio packet is: voice while talking, else the quiet
+    // kind, or DTX's one packet per 400 ms when DTX was negotiated.
+    AudioKind currentKind() const;
+
+    // What is sent while not talking (default: noise for a speaker,
+    // otherwise the kind it was made with).
+    void setQuietKind(AudioKind kind) { quietKind_ = kind; }
+    // Talking (voiced packets at `level`, -dBov; < 0: the voice default) or
+    // not, from `nowUs`. A talk spurt after DTX starts with the next tick,
+    // as an encoder leaving DTX sends its next frame at once.
+    void setSpeech(bool talking, int level, int64_t nowUs);
+    bool talking() const { return talking_; }
+    int voiceLevel() const { return voiceLevel_ < 0 ? kVoiceLevel : voiceLevel_; }
+    // Opus DTX negotiated (usedtx=1 on the line it sends on): while not
+    // talking it sends one packet per 400 ms instead of noise or silence,
+    // as libopus with DTX does during silence and background noise.
+    void useDtx(bool on, int64_t nowUs);
 
     void bindAudio(const TrackBinding& binding) { audio_ = binding; }
     void bindVideo(const TrackBinding& binding) { videoBinding_ = binding; }
@@ -57,9 +74,15 @@ public:
 
 private:
     void sendAudio(const Sink& sink);
+    // The next packet of a kind with a shorter interval is due at once.
+    void rescheduleAudio(int64_t nowUs);
     void sendVideoFrame(const Sink& sink);
 
     AudioKind audioKind_;
+    AudioKind quietKind_;
+    bool talking_;
+    bool dtx_ = false;
+    int voiceLevel_ = -1;
     uint32_t audioSsrc_;
     bool video_;
     uint32_t videoSsrc_;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
+#include <string_view>
 #include <sstream>
 
 namespace gochat::loadgen {
@@ -34,7 +35,14 @@ enum OptionId {
     kOut,
     kUserBase,
     kQuiet,
-    kHelp
+    kHelp,
+    kLevels,
+    kChangeAfter,
+    kLevelsAfter,
+    kChurn,
+    kWindow,
+    kDtx,
+    kVideoRoomOpusDtx
 };
 
 const option kLongOptions[] = {
@@ -61,6 +69,13 @@ const option kLongOptions[] = {
     {"user-base", required_argument, nullptr, kUserBase},
     {"quiet", no_argument, nullptr, kQuiet},
     {"help", no_argument, nullptr, kHelp},
+    {"levels", required_argument, nullptr, kLevels},
+    {"change-after", required_argument, nullptr, kChangeAfter},
+    {"levels-after", required_argument, nullptr, kLevelsAfter},
+    {"churn", required_argument, nullptr, kChurn},
+    {"window", required_argument, nullptr, kWindow},
+    {"dtx", required_argument, nullptr, kDtx},
+    {"videoroom-opus-dtx", no_argument, nullptr, kVideoRoomOpusDtx},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -83,6 +98,28 @@ bool toDouble(const char* text, double& out) {
     char* end = nullptr;
     out = std::strtod(text, &end);
     return end != text && *end == '\0';
+}
+
+// "30,-,45": levels 0..127, "-" for not talking, "=" (when `unchanged`
+// is allowed) for no change.
+bool toLevels(const char* text, bool unchangedAllowed, std::vector<int>& out) {
+    out.clear();
+    std::string_view rest = text;
+    while (true) {
+        const size_t comma = rest.find(',');
+        const std::string item(rest.substr(0, comma));
+        int64_t level = 0;
+        if (item == "-")
+            out.push_back(kNotTalking);
+        else if (item == "=" && unchangedAllowed)
+            out.push_back(kUnchanged);
+        else if (toInt64(item.c_str(), level) && level >= 0 && level <= 127)
+            out.push_back(static_cast<int>(level));
+        else
+            return false;
+        if (comma == std::string_view::npos) return true;
+        rest.remove_prefix(comma + 1);
+    }
 }
 
 bool readSecretFile(const char* path, std::string& out) {
@@ -119,6 +156,9 @@ bool applyReal(int id, const char* value, Options& out) {
         case kVideoShare: out.videoShare = number; return number >= 0 && number <= 1;
         case kDuration: out.duration = number; return number >= 0;
         case kRamp: out.rampPerSecond = number; return number > 0;
+        case kChangeAfter: out.changeAfter = number; return number >= 0;
+        case kChurn: out.churnPerSecond = number; return number >= 0 && number <= 100;
+        case kWindow: out.window = number; return number >= 0;
         default: return false;
     }
 }
@@ -141,6 +181,9 @@ bool applyText(int id, const char* value, Options& out) {
         case kOthers: return parseAudioKind(value, out.others) && out.others != AudioKind::Voice;
         case kLocalIp: out.localIp = value; return true;
         case kOut: out.out = value; return true;
+        case kLevels: return toLevels(value, false, out.levels);
+        case kLevelsAfter: return toLevels(value, true, out.levelsAfter);
+        case kDtx: out.honourDtx = std::string(value) == "sdp"; return out.honourDtx || std::string(value) == "off";
         default: return false;
     }
 }
@@ -159,6 +202,10 @@ bool parseOptions(int argc, char** argv, Options& out, std::string& error) {
         }
         if (id == kHelp) {
             out.help = true;
+            continue;
+        }
+        if (id == kVideoRoomOpusDtx) {
+            out.videoRoomOpusDtx = true;
             continue;
         }
         if (id == '?' || id == ':') {
@@ -180,6 +227,14 @@ bool parseOptions(int argc, char** argv, Options& out, std::string& error) {
         return false;
     }
     if (out.channel == 0) out.channel = 1;
+    if (out.levelsAfter.empty() != (out.changeAfter < 0)) {
+        error = "--change-after and --levels-after go together";
+        return false;
+    }
+    if (out.window > out.duration) {
+        error = "--window must not be longer than --duration";
+        return false;
+    }
     return true;
 }
 
@@ -205,7 +260,17 @@ const char* usageText() {
            "  --local-ip IP               the only address ICE gathers on (e.g. 198.18.0.2)\n"
            "  --out FILE                  JSON summary (default stdout)\n"
            "  --user-base ID              first user id (default from the clock)\n"
-           "  --quiet                     no human summary on stderr\n";
+           "  --quiet                     no human summary on stderr\n"
+           "  --levels L,L,...            each speaker's voice level (0..127, -dBov), '-' = not talking\n"
+           "                              (sends what --others send); unlisted speakers talk at 30\n"
+           "  --change-after S --levels-after L,...  S seconds after the last join started the\n"
+           "                              speakers take these levels ('=' unchanged) and receivers count\n"
+           "                              what arrives after the change\n"
+           "  --churn R                   after the ramp, R leaves per second, each followed by a new join\n"
+           "  --window S                  measure packets over the last S seconds (default: after the ramp)\n"
+           "  --dtx sdp|off               sdp (default): usedtx=1 on the line a participant sends on turns\n"
+           "                              its noise or silence into DTX, as a browser's Opus does\n"
+           "  --videoroom-opus-dtx        VideoRoom rooms with opus_dtx, publishers offering usedtx=1\n";
 }
 
 }  // namespace gochat::loadgen

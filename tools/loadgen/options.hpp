@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace gochat::loadgen {
 
@@ -34,7 +35,22 @@ struct Options {
     int64_t userBase = 0;  // 0: derived from the clock
     bool quiet = false;
     bool help = false;
+    // Speech (per speaker of a room, in order): a level (-dBov) or
+    // kNotTalking; speakers not listed talk at kVoiceLevel.
+    std::vector<int> levels;
+    // At this many seconds after the last join started, the speakers take
+    // `levelsAfter` (kUnchanged for those not listed) and every receiver
+    // starts counting what arrives after the change; < 0: no change.
+    double changeAfter = -1;
+    std::vector<int> levelsAfter;
+    double churnPerSecond = 0;  // after the ramp: this many leaves, each followed by a new join, per second
+    double window = 0;          // the measured window: the last S seconds (0: from the last join started)
+    bool honourDtx = true;      // --dtx sdp: usedtx=1 on the own line turns noise/silence into DTX
+    bool videoRoomOpusDtx = false;
 };
+
+constexpr int kNotTalking = -1;  // in --levels and --levels-after: "-"
+constexpr int kUnchanged = -2;   // in --levels-after: "=" or not listed
 
 // Parses argv; false with `error` set when the command line is wrong.
 bool parseOptions(int argc, char** argv, Options& out, std::string& error);

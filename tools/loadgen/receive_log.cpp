@@ -42,13 +42,20 @@ void ReceiveLog::onRtp(const uint8_t* data, size_t length, int64_t arrivalUs) {
     RemoteStream& stream = entry->second;
     (void)inserted;
     if (stream.firstUs < 0) stream.firstUs = arrivalUs;
+    stream.lastUs = arrivalUs;
     stream.lastSsrc = ssrc;
+    ++packets_;
+    const bool afterMark = markUs_ >= 0 && arrivalUs >= markUs_;
+    if (afterMark) ++stream.packetsAfterMark;
     stream.stats.onPacket(ssrc, view.header.sequence, view.header.timestamp, arrivalUs);
     if (found->video) {
         if (vp8PayloadIsKeyframe(view.payload, view.payloadLength)) ++stream.keyframes;
     } else if (view.header.audioLevel >= 0) {
         stream.lastLevel = view.header.audioLevel;
-        if (view.header.voice) ++stream.voicePackets;
+        if (view.header.voice) {
+            ++stream.voicePackets;
+            if (afterMark && stream.voiceAfterMark++ == 0) stream.firstVoiceAfterMarkUs = arrivalUs;
+        }
     }
 }
 

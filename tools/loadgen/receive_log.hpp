@@ -32,6 +32,11 @@ struct RemoteStream {
     uint64_t keyframes = 0;  // video packets starting a VP8 key frame
     uint32_t lastSsrc = 0;
     int64_t lastPliUs = -1;
+    int64_t lastUs = -1;  // arrival of the latest packet
+    // After the log's mark, if any.
+    uint64_t packetsAfterMark = 0;
+    uint64_t voiceAfterMark = 0;
+    int64_t firstVoiceAfterMarkUs = -1;
 };
 
 class ReceiveLog {
@@ -45,6 +50,11 @@ public:
     using Key = std::pair<int64_t, bool>;  // remote id, video
     const std::map<Key, RemoteStream>& streams() const { return streams_; }
     uint64_t unrouted() const { return unrouted_; }
+    // Packets attributed to a stream, all streams together.
+    uint64_t packets() const { return packets_; }
+    // From `nowUs` on, each stream also counts what arrives after it, and
+    // when its first voiced packet did (a run's level change).
+    void mark(int64_t nowUs) { markUs_ = nowUs; }
     // Video streams still waiting for a key frame `intervalUs` after their
     // first packet or their last request (a browser's decoder asks the same
     // way): calls `send(ssrc)` for each stream due at `nowUs`.
@@ -67,6 +77,8 @@ private:
     int midExtensionId_ = 0;  // any line's; Janus uses one id per PeerConnection
     std::map<Key, RemoteStream> streams_;
     uint64_t unrouted_ = 0;
+    uint64_t packets_ = 0;
+    int64_t markUs_ = -1;
 };
 
 }  // namespace gochat::loadgen

@@ -20,6 +20,13 @@ struct RunClock {
     int64_t endUs = 0;            // media stopped
     double cpuSeconds = 0;        // user + system over the whole run
     double steadyCpuSeconds = 0;  // between rampEndUs and endUs
+    int64_t changeUs = -1;        // the level change (--change-after), if any
+    // The measured window (--window), from windowStartUs to endUs: packets
+    // every participant received and sent in it.
+    int64_t windowStartUs = 0;
+    uint64_t windowReceived = 0;
+    uint64_t windowSent = 0;
+    int churnLeaves = 0;
 };
 
 // Nearest-rank percentile of `values` (p in 0..100); 0 for none.
@@ -41,8 +48,15 @@ struct Aggregate {
     uint64_t audioSent = 0;
     uint64_t videoSent = 0;
     uint64_t sendsSkipped = 0;
+    int churnJoins = 0;
+    std::vector<double> churnFirstAudioMs;  // the churners' part of firstAudioMs
+    // (listener, speaker) pairs of a room whose speaker started talking at
+    // the level change, and for those heard since: change -> first voiced packet.
+    int onsetPairs = 0;
+    std::vector<double> onsetToVoiceMs;
 };
-Aggregate aggregate(const std::vector<ParticipantSummary>& participants);
+// `changeUs`: the run's level change (RunClock), < 0 for none.
+Aggregate aggregate(const std::vector<ParticipantSummary>& participants, int64_t changeUs = -1);
 
 JsonRef reportJson(const Options& options, const RunClock& clock, const std::vector<ParticipantSummary>& participants);
 void printSummary(std::FILE* out, const Options& options, const RunClock& clock,

@@ -214,7 +214,7 @@ OpusFrame opusFrame(AudioKind kind, uint32_t index) {
     switch (kind) {
         case AudioKind::Voice: {
             const size_t which = index % table.voiced.size();
-            return {table.voiced[which].data(), kVoicedSizes[which], 30, true};
+            return {table.voiced[which].data(), kVoicedSizes[which], kVoiceLevel, true};
         }
         case AudioKind::Noise: return {table.noise.data(), table.noise.size(), 100, false};
         case AudioKind::Silence: return {table.silence.data(), table.silence.size(), 127, false};

@@ -63,6 +63,12 @@ bool rtcpRequestsKeyframe(const uint8_t* data, size_t length);
 // `senderSsrc` must be one this side never sends RTP with. Returns the length.
 size_t buildKeyframeRequest(uint8_t* out, uint32_t senderSsrc, uint32_t mediaSsrc);
 
+// The level a speaker's voiced packets carry unless told otherwise (-dBov).
+constexpr int kVoiceLevel = 30;
+// A speaker's packets carry the RFC 6464 voice flag at this level or louder:
+// its voice activity detector calls a murmur at -120 dBov no voice.
+constexpr int kVoiceFlagLevel = 50;
+
 // What a participant's microphone sends (PROTOCOL.md 3.3, 3.6).
 enum class AudioKind { Voice, Noise, Silence, Dtx };
 const char* audioKindName(AudioKind kind);

@@ -31,8 +31,11 @@ std::vector<ParticipantSpec> planParticipants(const Options& options, int64_t us
         spec.index = i;
         spec.userId = userBase + i;
         spec.channel = options.channel + i / roomSize;
-        spec.speaker = i % roomSize < options.speakers;
+        const int place = i % roomSize;
+        spec.speaker = place < options.speakers;
         spec.audio = spec.speaker ? AudioKind::Voice : options.others;
+        spec.quiet = options.others;
+        if (spec.speaker && static_cast<size_t>(place) < options.levels.size()) spec.level = options.levels[place];
         // Evenly spread: participant i sends video when the running share crosses an integer.
         spec.video = std::floor((i + 1) * options.videoShare) > std::floor(i * options.videoShare);
         specs.push_back(spec);
@@ -44,13 +47,14 @@ Runner::Runner(const Options& options, const RunSettings& settings) : options_(o
     int64_t base = options.userBase;
     // 19-digit ids as GoChat's snowflakes are (above 2^53), different on every run.
     if (base == 0) base = 1100000000000000000LL + (g_get_real_time() / 1000 % 1000000000LL) * 1000;
+    userBase_ = base;
     specs_ = planParticipants(options, base);
-    for (const ParticipantSpec& spec : specs_) {
-        if (options.mode == Mode::Gochat)
-            participants_.push_back(std::make_unique<GochatParticipant>(settings, spec));
-        else
-            participants_.push_back(std::make_unique<VideoRoomParticipant>(settings, spec));
-    }
+    for (const ParticipantSpec& spec : specs_) participants_.push_back(makeParticipant(spec));
+}
+
+std::unique_ptr<Participant> Runner::makeParticipant(const ParticipantSpec& spec) const {
+    if (options_.mode == Mode::Gochat) return std::make_unique<GochatParticipant>(settings_, spec);
+    return std::make_unique<VideoRoomParticipant>(settings_, spec);
 }
 
 Runner::~Runner() {
@@ -106,10 +110,78 @@ gboolean Runner::onRampTick(gpointer data) {
         self->participants_[self->started_++]->start();
     if (self->started_ < self->participants_.size()) return G_SOURCE_CONTINUE;
     self->rampTimer_ = 0;
-    self->clock_.rampEndUs = g_get_monotonic_time();
-    self->clock_.steadyCpuSeconds = processCpuSeconds();  // the steady phase's CPU counts from here
-    self->endTimer_ = g_timeout_add(static_cast<guint>(self->options_.duration * 1000), &Runner::onEnd, self);
+    self->beginSteadyPhase(g_get_monotonic_time());
     return G_SOURCE_REMOVE;
+}
+
+void Runner::beginSteadyPhase(int64_t nowUs) {
+    clock_.rampEndUs = nowUs;
+    clock_.steadyCpuSeconds = processCpuSeconds();  // the steady phase's CPU counts from here
+    auto ms = [](double seconds) { return static_cast<guint>(seconds * 1000); };
+    endTimer_ = g_timeout_add(ms(options_.duration), &Runner::onEnd, this);
+    if (options_.window > 0)
+        windowTimer_ = g_timeout_add(ms(options_.duration - options_.window), &Runner::onWindow, this);
+    else
+        onWindow(this);
+    if (options_.changeAfter >= 0) changeTimer_ = g_timeout_add(ms(options_.changeAfter), &Runner::onChange, this);
+    if (options_.churnPerSecond > 0)
+        churnTimer_ = g_timeout_add(ms(1 / options_.churnPerSecond), &Runner::onChurn, this);
+}
+
+gboolean Runner::onWindow(gpointer data) {
+    auto* self = static_cast<Runner*>(data);
+    self->windowTimer_ = 0;
+    self->clock_.windowStartUs = g_get_monotonic_time();
+    self->clock_.windowReceived = 0;
+    self->clock_.windowSent = 0;
+    for (const auto& participant : self->participants_) {
+        self->clock_.windowReceived += participant->packetsReceived();
+        self->clock_.windowSent += participant->packetsSent();
+    }
+    return G_SOURCE_REMOVE;
+}
+
+gboolean Runner::onChange(gpointer data) {
+    auto* self = static_cast<Runner*>(data);
+    self->changeTimer_ = 0;
+    const int64_t now = g_get_monotonic_time();
+    const std::vector<int>& levels = self->options_.levelsAfter;
+    const int roomSize = self->options_.roomSize > 0 ? self->options_.roomSize : self->options_.participants;
+    for (const auto& participant : self->participants_) {
+        const ParticipantSpec& spec = participant->spec();
+        const size_t place = static_cast<size_t>(spec.index % roomSize);
+        if (spec.speaker && !spec.churner && place < levels.size() && levels[place] != kUnchanged)
+            participant->changeSpeech(levels[place], now);
+        participant->markChange(now);
+    }
+    self->clock_.changeUs = now;
+    return G_SOURCE_REMOVE;
+}
+
+// One participant who is not a speaker leaves, in turn, and a new one joins its room.
+gboolean Runner::onChurn(gpointer data) {
+    static_cast<Runner*>(data)->replaceOne(g_get_monotonic_time());
+    return G_SOURCE_CONTINUE;
+}
+
+void Runner::replaceOne(int64_t nowUs) {
+    for (size_t tried = 0; tried < participants_.size(); ++tried) {
+        const size_t at = (churnNext_ + tried) % participants_.size();
+        Participant& leaving = *participants_[at];
+        if (leaving.spec().speaker || leaving.leftEarly() || !leaving.joined()) continue;
+        churnNext_ = at + 1;
+        leaving.leaveEarly(nowUs);
+        ++clock_.churnLeaves;
+        ParticipantSpec spec = leaving.spec();
+        spec.index = static_cast<int>(participants_.size());
+        spec.userId = userBase_ + spec.index;
+        spec.video = false;
+        spec.churner = true;
+        participants_.push_back(makeParticipant(spec));
+        participants_.back()->start();
+        started_ = participants_.size();
+        return;
+    }
 }
 
 gboolean Runner::onMediaTick(gpointer data) {
@@ -138,11 +210,19 @@ void Runner::finish() {
     if (clock_.rampEndUs == 0) clock_.rampEndUs = clock_.endUs;
     const double steadyStart = clock_.steadyCpuSeconds;
     clock_.steadyCpuSeconds = steadyStart > 0 ? processCpuSeconds() - steadyStart : 0;
-    for (guint* timer : {&rampTimer_, &mediaTimer_, &endTimer_}) {
+    if (clock_.windowStartUs == 0) clock_.windowStartUs = clock_.endUs;
+    uint64_t received = 0, sent = 0;
+    for (const auto& participant : participants_) {
+        received += participant->packetsReceived();
+        sent += participant->packetsSent();
+    }
+    clock_.windowReceived = received - clock_.windowReceived;
+    clock_.windowSent = sent - clock_.windowSent;
+    for (guint* timer : {&rampTimer_, &mediaTimer_, &endTimer_, &windowTimer_, &changeTimer_, &churnTimer_}) {
         if (*timer) g_source_remove(*timer);
         *timer = 0;
     }
-    for (size_t i = 0; i < started_; ++i) participants_[i]->leave();
+    for (size_t i = 0; i < started_; ++i) participants_[i]->leave();  // a second leave does nothing
     g_timeout_add(kLeaveGraceMs, &Runner::onQuit, this);
 }
 

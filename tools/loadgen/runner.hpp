@@ -18,7 +18,8 @@
 namespace gochat::loadgen {
 
 // Who plays which part: rooms of --room-size, the first --speakers of each
-// room speak, --video-share of everyone (spread evenly) sends video.
+// room speak (at --levels), --video-share of everyone (spread evenly) sends
+// video.
 std::vector<ParticipantSpec> planParticipants(const Options& options, int64_t userBase);
 
 class Runner {
@@ -34,7 +35,13 @@ private:
     static gboolean onEnd(gpointer self);
     static gboolean onQuit(gpointer self);
     static gboolean onSignal(gpointer self);
+    static gboolean onWindow(gpointer self);
+    static gboolean onChange(gpointer self);
+    static gboolean onChurn(gpointer self);
     void beginRamp();
+    void beginSteadyPhase(int64_t nowUs);
+    std::unique_ptr<Participant> makeParticipant(const ParticipantSpec& spec) const;
+    void replaceOne(int64_t nowUs);
     void finish();
 
     const Options& options_;
@@ -46,7 +53,10 @@ private:
     int64_t rampStartUs_ = 0;
     size_t started_ = 0;
     bool finished_ = false;
+    int64_t userBase_ = 0;
+    size_t churnNext_ = 0;  // where the search for the next one to leave starts
     guint rampTimer_ = 0, mediaTimer_ = 0, endTimer_ = 0, signalWatch_ = 0;
+    guint windowTimer_ = 0, changeTimer_ = 0, churnTimer_ = 0;
     std::unique_ptr<VideoRoomSetup> setup_;
 };
 

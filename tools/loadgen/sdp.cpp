@@ -173,6 +173,21 @@ const SdpCodec* SdpMedia::primaryCodec() const {
     return nullptr;
 }
 
+bool offersDtx(const SdpMedia& media, int payloadType) {
+    const SdpCodec* entry = media.codec(payloadType);
+    if (!entry) return false;
+    // fmtp parameters are name=value pairs separated by ';' (RFC 7587 7).
+    std::string_view rest = entry->fmtp;
+    while (!rest.empty()) {
+        const size_t end = rest.find(';');
+        std::string_view item = rest.substr(0, end);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        if (item == "usedtx=1") return true;
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+    }
+    return false;
+}
+
 std::string SdpSession::ufrag() const {
     return !media.empty() && !media[0].iceUfrag.empty() ? media[0].iceUfrag : iceUfrag;
 }

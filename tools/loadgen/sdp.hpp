@@ -70,6 +70,10 @@ struct SdpSession {
 
 bool parseSdp(std::string_view text, SdpSession& out, std::string& error);
 
+// Whether the format `payloadType` of `media` asks for Opus DTX (usedtx=1
+// in its fmtp: what the receiver of that line prefers, RFC 7587).
+bool offersDtx(const SdpMedia& media, int payloadType);
+
 // ---- writing
 
 struct LocalTransport {

@@ -11,6 +11,7 @@ constexpr int kErrorRoomExists = 427;  // JANUS_VIDEOROOM_ERROR_ROOM_EXISTS
 constexpr int kOpusPayloadType = 111, kVp8PayloadType = 96;
 constexpr int kAudioLevelId = 1, kMidId = 2;
 constexpr int64_t kKeyframeWaitUs = 1000000;  // a video stream without a key frame asks again after this
+constexpr int kChurnSlack = 64;               // publisher places beyond a room's planned participants
 
 std::string textOf(json_t* object, const char* key) {
     json_t* value = json_object_get(object, key);
@@ -24,7 +25,10 @@ JsonRef jsepOf(const char* type, const std::string& sdp) {
 }
 
 // The publisher's offer: Opus with the audio level and mid extensions, and VP8 when it sends video.
-std::vector<LocalLine> publisherOffer(const MediaSender& sender, int64_t userId) {
+// With `dtx` the Opus format asks for DTX: Janus 1.1.2's VideoRoom puts usedtx=1 in its answer
+// only when the publisher's offer has it (janus_videoroom.c, v1.1.2), as janus.js applications
+// that want DTX do by editing their offer.
+std::vector<LocalLine> publisherOffer(const MediaSender& sender, int64_t userId, bool dtx) {
     std::vector<LocalLine> lines;
     LocalLine audio;
     audio.kind = "audio";
@@ -35,7 +39,7 @@ std::vector<LocalLine> publisherOffer(const MediaSender& sender, int64_t userId)
     opus.name = "opus";
     opus.clockRate = kOpusClock;
     opus.channels = 2;
-    opus.fmtp = "minptime=10;useinbandfec=1";
+    opus.fmtp = dtx ? "minptime=10;useinbandfec=1;usedtx=1" : "minptime=10;useinbandfec=1";
     audio.codecs.push_back(opus);
     audio.extmaps = {{kAudioLevelId, std::string(kAudioLevelUri)}, {kMidId, std::string(kMidUri)}};
     audio.ssrc = sender.audioSsrc();
@@ -75,7 +79,8 @@ VideoRoomSetup::VideoRoomSetup(const RunSettings& settings, const std::vector<Pa
                                              },
                                              {},
                                              [this](const std::string& why) { done_("Janus connection: " + why); }}),
-      done_(std::move(done)) {
+      done_(std::move(done)),
+      opusDtx_(settings.videoRoomOpusDtx) {
     std::map<int64_t, int> sizes;
     for (const ParticipantSpec& spec : specs) ++sizes[spec.channel];
     rooms_.assign(sizes.begin(), sizes.end());
@@ -98,9 +103,10 @@ void VideoRoomSetup::createNext() {
     }
     const auto [room, participants] = rooms_[next_++];
     JsonRef body = JsonRef::object();
-    body.setString("request", "create").setInt("room", room).setInt("publishers", participants);
+    // Churn replaces participants: the one leaving may still be listed when the next joins.
+    body.setString("request", "create").setInt("room", room).setInt("publishers", participants + kChurnSlack);
     body.setBool("audiolevel_ext", true).setString("videocodec", "vp8").setString("audiocodec", "opus");
-    body.setBool("notify_joining", false);
+    body.setBool("notify_joining", false).setBool("opus_dtx", opusDtx_);
     connection_.message(handle_, std::move(body), {}, [this](json_t* reply) {
         json_t* data = json_object_get(json_object_get(reply, "plugindata"), "data");
         int64_t code = 0;
@@ -113,16 +119,13 @@ void VideoRoomSetup::createNext() {
 // ---- VideoRoomParticipant
 
 VideoRoomParticipant::VideoRoomParticipant(const RunSettings& settings, const ParticipantSpec& spec)
-    : settings_(settings),
+    : Participant(settings, spec),
       connection_(JanusConnection::Callbacks{
           [this] { onSession(); }, [this](int64_t sender, json_t* message) { onHandleMessage(sender, message); },
           [this](const std::string& why) {
               if (!leaving_) fail("socket closed: " + why);
           }}),
-      sender_(spec.audio, g_random_int() | 1u, spec.video, g_random_int() | 1u, settings.video),
-      sdpSessionId_(g_random_int()) {
-    summary_.spec = spec;
-}
+      sdpSessionId_(g_random_int()) {}
 
 void VideoRoomParticipant::start() {
     summary_.openedUs = g_get_monotonic_time();
@@ -219,8 +222,8 @@ void VideoRoomParticipant::publish() {
     local.pwd = publisherPeer_->pwd();
     local.fingerprint = settings_.identity->fingerprint();
     local.setup = "active";  // Janus then serves DTLS (docs/benchmarks.md, Load generator)
-    const std::string offer =
-        writeSdp(publisherOffer(sender_, summary_.spec.userId), local, sdpSessionId_, ++sdpVersion_);
+    const std::string offer = writeSdp(publisherOffer(sender_, summary_.spec.userId, settings_.videoRoomOpusDtx), local,
+                                       sdpSessionId_, ++sdpVersion_);
     JsonRef body = JsonRef::object();
     body.setString("request", "publish");
     connection_.message(publisherHandle_, std::move(body), jsepOf("offer", offer));
@@ -248,9 +251,10 @@ void VideoRoomParticipant::applyPublisherAnswer(const std::string& sdp) {
         binding.ids.audioLevel = media.kind == "audio" ? media.extmapId(kAudioLevelUri) : 0;
         binding.ids.mid = media.extmapId(kMidUri);
         binding.mid = media.mid;
-        if (media.kind == "audio")
+        if (media.kind == "audio") {
             sender_.bindAudio(binding);
-        else if (media.kind == "video")
+            negotiatedDtx(offersDtx(media, binding.payloadType));
+        } else if (media.kind == "video")
             sender_.bindVideo(binding);
     }
 }
@@ -381,15 +385,6 @@ void VideoRoomParticipant::fail(const std::string& why) {
     if (summary_.error.empty()) summary_.error = why;
 }
 
-ParticipantSummary VideoRoomParticipant::summary() const {
-    ParticipantSummary out = summary_;
-    out.audioSent = sender_.audioPackets();
-    out.videoSent = sender_.videoPackets();
-    out.keyframesSent = sender_.keyframes();
-    out.sendsSkipped = sender_.skipped();
-    out.unrouted = log_.unrouted();
-    out.streams = summarizeStreams(log_);
-    return out;
-}
+ParticipantSummary VideoRoomParticipant::summary() const { return mediaSummary(); }
 
 }  // namespace gochat::loadgen

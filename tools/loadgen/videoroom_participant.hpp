@@ -20,8 +20,9 @@
 
 namespace gochat::loadgen {
 
-// Creates each room of the run (publishers = its participants, audio level
-// extension on); a room that already exists is fine. `done("")` once all
+// Creates each room of the run (publishers = its participants and room for
+// churn, audio level extension on, opus_dtx as asked); a room that already
+// exists is fine. `done("")` once all
 // exist, `done(error)` otherwise.
 class VideoRoomSetup {
 public:
@@ -34,6 +35,7 @@ private:
     JanusConnection connection_;
     std::function<void(const std::string&)> done_;
     std::vector<std::pair<int64_t, int>> rooms_;  // room, participants
+    bool opusDtx_ = false;                        // RunSettings::videoRoomOpusDtx
     size_t next_ = 0;
     int64_t handle_ = 0;
 };
@@ -59,11 +61,7 @@ private:
     std::unique_ptr<PeerConnection> makePeer(bool controlling, bool publisher, int64_t handle);
     void fail(const std::string& why);
 
-    const RunSettings& settings_;
-    ParticipantSummary summary_;
     JanusConnection connection_;
-    MediaSender sender_;
-    ReceiveLog log_;
     int64_t publisherHandle_ = 0;
     int64_t subscriberHandle_ = 0;
     std::unique_ptr<PeerConnection> publisherPeer_;

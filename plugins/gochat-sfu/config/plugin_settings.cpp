@@ -45,6 +45,20 @@ bool readSpeaking(const jcfg::JcfgFile& file, SpeakingThresholds& speaking, std:
     return true;
 }
 
+bool readAudio(const jcfg::JcfgFile& file, AudioSettings& audio, std::string& error) {
+    SpeakerSelectionSettings& selection = audio.selection;
+    int64_t limit = selection.limit;
+    int64_t margin = selection.marginDb;
+    if (!file.readBoolean("audio.opus_dtx", audio.opusDtx, error) ||
+        !file.readInteger("audio.forward_loudest", 0, 1000, limit, error) ||
+        !file.readInteger("audio.forward_hold_ms", 0, 60000, selection.hold, error) ||
+        !file.readInteger("audio.forward_margin_db", 0, 127, margin, error))
+        return false;
+    selection.limit = static_cast<int>(limit);
+    selection.marginDb = static_cast<int>(margin);
+    return true;
+}
+
 bool startsWith(std::string_view text, std::string_view prefix) { return text.substr(0, prefix.size()) == prefix; }
 
 bool endsWith(std::string_view text, std::string_view suffix) {
@@ -168,7 +182,8 @@ std::optional<PluginSettings> parsePluginSettings(const jcfg::JcfgFile& file, st
         !file.readBoolean("general.events", settings.events, error) ||
         !file.readBoolean("general.speaking_events", settings.speakingEvents, error) ||
         !readPermissionBits(file, settings.bits, error) || !readSpeaking(file, settings.speaking, error) ||
-        !readWebhook(file, settings.webhook, error) || !readLimits(file, settings.limits, error))
+        !readAudio(file, settings.audio, error) || !readWebhook(file, settings.webhook, error) ||
+        !readLimits(file, settings.limits, error))
         return std::nullopt;
     return settings;
 }

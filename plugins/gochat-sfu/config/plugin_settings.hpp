@@ -6,6 +6,7 @@
 #include "common/jcfg/jcfg_file.hpp"
 #include "plugins/gochat-sfu/core/bitrate_limits.hpp"
 #include "plugins/gochat-sfu/core/permissions.hpp"
+#include "plugins/gochat-sfu/core/speaker_selector.hpp"
 #include "plugins/gochat-sfu/core/speaking_detector.hpp"
 
 #include <cstdint>
@@ -30,6 +31,13 @@ struct WebhookSettings {
     bool enabled() const { return !url.empty(); }
 };
 
+// The `audio` category (docs/operations.md, Audio; docs/voice-control.md,
+// Forwarding the loudest speakers).
+struct AudioSettings {
+    bool opusDtx = true;  // usedtx=1 in the Opus format the plugin offers and answers
+    SpeakerSelectionSettings selection;
+};
+
 struct PluginSettings {
     std::string authSecret;  // required by the plugin: it refuses to start without it
     std::string issuer = "gochat";
@@ -41,6 +49,7 @@ struct PluginSettings {
     bool speakingEvents = false;        // ... speaking changes among them
     PermissionBits bits;
     SpeakingThresholds speaking;
+    AudioSettings audio;
     WebhookSettings webhook;
     BitrateLimits limits;  // the `limits` category (docs/operations.md, Bitrate limits)
 };

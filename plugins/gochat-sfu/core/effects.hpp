@@ -69,6 +69,9 @@ struct SetFanout {
     // The payload type the publication's packets carry; others are not
     // forwarded (they would land on lines negotiated for another codec).
     int sourcePayloadType = 0;
+    // The publisher's room (where its audio competes to be among the K
+    // loudest forwarded, docs/voice-control.md).
+    ChannelId channel = 0;
 };
 
 // Ask the publisher for a video keyframe (a new receiver needs one).

@@ -72,7 +72,11 @@ Effects RoomRegistry::answer(SessionId session, const std::vector<AnsweredLine>&
         markDirtyLocked(*participant, now);
     // The follow-up to the first offer goes out at once, undebounced.
     if (firstAnswer && participant->offerDirty) participant->offerDueAt = now;
-    settleLocked(*room, now, effects);
+    // Unless its tracks changed, an answer changes only the answerer's lines.
+    if (publicationsChanged)
+        settleLocked(*room, now, effects);
+    else
+        settleLinesLocked(*room, now, effects, participant);
     return effects;
 }
 

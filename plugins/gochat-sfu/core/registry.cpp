@@ -102,7 +102,8 @@ Effects RoomRegistry::tick(Millis now) {
             const Participant& p = entry.second;
             return p.offerDirty && !p.offerInFlight && p.offerDueAt <= now;
         });
-        if (offerDue) settleLocked(room, now, effects);
+        // Offers change only the lines of those offered.
+        if (offerDue) settleLinesLocked(room, now, effects, nullptr);
         std::vector<SessionId> silent;
         for (const auto& [session, participant] : room.participants)
             if (participant.offerInFlight && now - participant.offerSentAt >= config_.answerTimeout)

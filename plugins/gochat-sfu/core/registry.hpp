@@ -147,6 +147,11 @@ public:
     // publishers that went quiet without sending silence).
     std::vector<SessionId> voiceDetectedSessions() const;
 
+    // Whether every room's fan-outs, as last handed to the adapter, are what
+    // its state asks for: the self-check of the incremental updates
+    // (unit tests and bench/bench_core.cpp).
+    bool fanoutsUpToDate() const;
+
 private:
     // --- registry.cpp: lookups and departures
     Participant* findLocked(SessionId session, Room** room = nullptr);
@@ -206,7 +211,20 @@ private:
     // --- fanout_planner.cpp
     // Sends due offers, then hands the adapter every changed fan-out.
     void settleLocked(Room& room, Millis now, Effects& effects);
+    // The same when nothing but `changed`'s lines (an answer) changed since
+    // the room was last settled: only the lines of `changed` and of those
+    // offered now are looked at (a join does not cost a pass over every
+    // line of the room per answer).
+    void settleLinesLocked(Room& room, Millis now, Effects& effects, const Participant* changed);
+    using FanoutMap = std::map<PublicationKey, std::vector<FanoutTarget>>;
+    FanoutMap plannedFanoutsLocked(const Room& room) const;
     void updateFanoutsLocked(Room& room, Effects& effects);
+    // Brings `subscriber`'s entries in every applied fan-out up to date;
+    // adds the publications whose fan-out changed to `changed` (and to
+    // `gained` when a line starts receiving).
+    void updateSubscriberFanoutsLocked(Room& room, const Participant& subscriber, std::set<PublicationKey>& changed,
+                                       std::set<PublicationKey>& gained);
+    void emitFanoutLocked(const Room& room, const PublicationKey& key, bool gained, Effects& effects) const;
     bool forwardsLocked(const Room& room, const Participant& publisher, MediaKind kind,
                         const Participant& subscriber) const;
 

@@ -70,18 +70,21 @@ void EffectRunner::run(const Effect& effect, SessionId current, const std::strin
                    [](const event::SpeakingChanged&) {},
                    [&](const SendOffer& offer) {
                        if (std::shared_ptr<MediaSession> target = sessions_.byId(offer.to))
-                           pushJsep(*target, "offer", 501, writeOffer(offer.plan, target->sdpSessionId(), audioCap_),
+                           pushJsep(*target, "offer", 501, writeOffer(offer.plan, target->sdpSessionId(), formats_),
                                     nullptr);
                    },
                    [&](const SendAnswer& reply) {
                        std::shared_ptr<MediaSession> target = sessions_.byId(reply.to);
                        if (!target) return;
                        const char* tx = (reply.to == current && !transaction.empty()) ? transaction.c_str() : nullptr;
-                       pushJsep(*target, "answer", 502, writeAnswer(reply, target->sdpSessionId(), audioCap_), tx);
+                       pushJsep(*target, "answer", 502, writeAnswer(reply, target->sdpSessionId(), formats_), tx);
                    },
                    [&](const SetFanout& change) {
-                       if (std::shared_ptr<MediaSession> publisher = sessions_.byId(change.publisher))
-                           media_.installFanout(publisher, change, [this](SessionId id) { return sessions_.byId(id); });
+                       std::shared_ptr<MediaSession> publisher = sessions_.byId(change.publisher);
+                       if (!publisher) return;
+                       media_.installFanout(publisher, change, [this](SessionId id) { return sessions_.byId(id); });
+                       if (change.kind == MediaKind::Audio)
+                           loudest_.onAudioFanout(change.channel, publisher, !change.targets.empty());
                    },
                    [&](const RequestKeyframe& request) {
                        if (std::shared_ptr<MediaSession> publisher = sessions_.byId(request.publisher))

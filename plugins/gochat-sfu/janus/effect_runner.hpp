@@ -12,8 +12,10 @@
 #include "plugins/gochat-sfu/core/effects.hpp"
 #include "plugins/gochat-sfu/core/event_observer.hpp"
 #include "plugins/gochat-sfu/janus/janus_api.hpp"
+#include "plugins/gochat-sfu/janus/sdp_codec.hpp"
 #include "plugins/gochat-sfu/janus/session_table.hpp"
 #include "plugins/gochat-sfu/janus/wire_events.hpp"
+#include "plugins/gochat-sfu/media/loudest_speakers.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"
 
 #include <string>
@@ -27,10 +29,9 @@ JsonRef jsonObjectOf(const std::vector<std::pair<std::string, WireValue>>& field
 
 class EffectRunner {
 public:
-    // `audioCap` is written on the audio lines of every offer and answer
-    // (docs/operations.md, Bitrate limits).
-    EffectRunner(janus_callbacks* gateway, SessionTable& sessions, MediaPlane& media, AudioLineCap audioCap = {})
-        : gateway_(gateway), sessions_(sessions), media_(media), audioCap_(std::move(audioCap)) {}
+    EffectRunner(janus_callbacks* gateway, SessionTable& sessions, MediaPlane& media, LoudestSpeakers& loudest,
+                 SdpFormats formats)
+        : gateway_(gateway), sessions_(sessions), media_(media), loudest_(loudest), formats_(formats) {}
 
     // `current` and `transaction`: the request being handled, whose answers
     // carry its Janus transaction.
@@ -48,7 +49,8 @@ private:
     janus_callbacks* const gateway_;  // Borrowed
     SessionTable& sessions_;
     MediaPlane& media_;
-    const AudioLineCap audioCap_;
+    LoudestSpeakers& loudest_;
+    const SdpFormats formats_;
     std::vector<RoomEventObserver*> observers_;  // Borrowed
 };
 

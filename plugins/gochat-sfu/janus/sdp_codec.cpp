@@ -28,9 +28,17 @@ janus_sdp_mdirection toJanus(Direction direction) {
 // extension for the whole PeerConnection (docs/architecture.md, Negotiation model).
 int extensionId(const char* uri) { return janus_rtp_extension_id(uri); }
 
-// Opus stereo with in-band FEC (docs/protocol.md, Negotiation), in offers and answers alike.
+// Opus stereo with in-band FEC, and DTX unless the operator turned it off
+// (docs/protocol.md, Negotiation), in offers and answers alike. usedtx is the
+// receiver's preference (RFC 7587 6.1): on the lines the SFU receives on it
+// asks the client to stop sending in silence; on the others it is harmless.
 // The audio cap adds maxaveragebitrate (docs/operations.md, Bitrate limits).
 constexpr const char* kOpusFormat = "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1";
+constexpr const char* kOpusFormatDtx = "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1;usedtx=1";
+// The Opus fmtp of every audio line: DTX as chosen, the audio cap's maxaveragebitrate.
+std::string opusFormat(const SdpFormats& formats) {
+    return std::string(formats.opusDtx ? kOpusFormatDtx : kOpusFormat) + formats.audioCap.opusParameters;
+}
 
 // Format parameters Janus writes for a codec (null: none).
 const char* vp9ProfileOf(const std::string& codec) { return codec == "vp9" ? "0" : nullptr; }
@@ -64,11 +72,12 @@ void setBandwidth(janus_sdp_mline* mline, const AudioLineCap& cap) {
 
 janus_sdp_mline* lastLine(janus_sdp* sdp) { return static_cast<janus_sdp_mline*>(g_list_last(sdp->m_lines)->data); }
 
-int addLine(janus_sdp* offer, const PlannedLine& line, const AudioLineCap& cap) {
+int addLine(janus_sdp* offer, const PlannedLine& line, const SdpFormats& formats) {
+    const AudioLineCap& cap = formats.audioCap;
     const char* stream = line.streamId.empty() ? nullptr : line.streamId.c_str();
     const char* track = line.trackId.empty() ? nullptr : line.trackId.c_str();
     if (line.kind == MediaKind::Audio) {
-        const std::string format = std::string(kOpusFormat) + cap.opusParameters;
+        const std::string format = opusFormat(formats);
         // Opus stereo with in-band FEC; the audio-level extension is on every
         // audio line so levels survive the relay (docs/protocol.md, Negotiation).
         // clang-format off: one key and its values per line
@@ -105,7 +114,7 @@ int addLine(janus_sdp* offer, const PlannedLine& line, const AudioLineCap& cap) 
 
 }  // namespace
 
-std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId, const AudioLineCap& audioCap) {
+std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId, const SdpFormats& formats) {
     SdpPtr offer(janus_sdp_generate_offer("GoChat SFU", "0.0.0.0", JANUS_SDP_OA_DONE));
     if (!offer) return {};
     // A constant session id and a strictly increasing version: every offer
@@ -113,7 +122,7 @@ std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId, const AudioL
     offer->o_sessid = static_cast<guint64>(sdpSessionId);
     offer->o_version = static_cast<guint64>(plan.version);
     for (const PlannedLine& line : plan.lines) {
-        const int rc = addLine(offer.get(), line, audioCap);
+        const int rc = addLine(offer.get(), line, formats);
         if (rc != 0) {
             // janus_sdp_generate_offer_mline destroys the offer itself on one
             // error path (unknown type); ours are always audio/video, so it
@@ -126,7 +135,7 @@ std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId, const AudioL
     return text ? std::string(text.get()) : std::string();
 }
 
-std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId, const AudioLineCap& audioCap) {
+std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId, const SdpFormats& formats) {
     char error[256] = {0};
     SdpPtr offer(janus_sdp_parse(reply.clientOffer.c_str(), error, sizeof(error)));
     if (!offer) return {};
@@ -134,7 +143,8 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId, const Aud
     if (!answer) return {};
     answer->o_sessid = static_cast<guint64>(sdpSessionId);
     answer->o_version = static_cast<guint64>(reply.plan.version);
-    const std::string opusFormat = std::string(kOpusFormat) + audioCap.opusParameters;
+    const std::string opusFmtp = opusFormat(formats);
+    const AudioLineCap& audioCap = formats.audioCap;
     for (GList* item = offer->m_lines; item; item = item->next) {
         auto* offered = static_cast<janus_sdp_mline*>(item->data);
         if (offered->index < 0 || static_cast<size_t>(offered->index) >= reply.plan.lines.size()) return {};
@@ -147,7 +157,7 @@ std::string writeAnswer(const SendAnswer& reply, int64_t sdpSessionId, const Aud
             line.kind == MediaKind::Audio
                 ? janus_sdp_generate_answer_mline(
                       offer.get(), answer.get(), offered, JANUS_SDP_OA_MLINE, JANUS_SDP_AUDIO, JANUS_SDP_OA_CODEC,
-                      "opus", JANUS_SDP_OA_FMTP, opusFormat.c_str(), JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
+                      "opus", JANUS_SDP_OA_FMTP, opusFmtp.c_str(), JANUS_SDP_OA_DIRECTION, toJanus(line.direction),
                       JANUS_SDP_OA_MSID, stream, track, JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_MID,
                       JANUS_SDP_OA_ACCEPT_EXTMAP, JANUS_RTP_EXTMAP_AUDIO_LEVEL, JANUS_SDP_OA_DONE)
                 : janus_sdp_generate_answer_mline(

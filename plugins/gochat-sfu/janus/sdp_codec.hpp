@@ -16,13 +16,20 @@ namespace gochat::sfu {
 // offer, so a publisher's packets need no rewrite unless a client offered
 // its own (t 501).
 
-// `audioCap` goes on every audio m-line, whatever its direction
-// (docs/operations.md, Bitrate limits).
+// Format parameters the operator chooses (docs/operations.md, Audio).
+struct SdpFormats {
+    // usedtx=1 in the Opus format: a client's encoder stops sending during
+    // silence and background noise (one packet per 400 ms).
+    bool opusDtx = true;
+    // On every audio m-line, whatever its direction (docs/operations.md,
+    // Bitrate limits).
+    AudioLineCap audioCap;
+};
 
 // SDP text of a server offer; empty on failure.
-std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId, const AudioLineCap& audioCap = {});
+std::string writeOffer(const OfferPlan& plan, int64_t sdpSessionId, const SdpFormats& formats);
 
 // SDP text answering `answer.clientOffer` line by line; empty on failure.
-std::string writeAnswer(const SendAnswer& answer, int64_t sdpSessionId, const AudioLineCap& audioCap = {});
+std::string writeAnswer(const SendAnswer& answer, int64_t sdpSessionId, const SdpFormats& formats);
 
 }  // namespace gochat::sfu

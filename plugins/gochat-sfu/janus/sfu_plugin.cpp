@@ -68,7 +68,9 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
     mediaPort_ = std::make_unique<JanusMediaPort>(gateway_, loop_);
     media_ = std::make_unique<MediaPlane>(*mediaPort_);
     bitrates_ = std::make_unique<BitrateMonitor>(*mediaPort_, settings_.limits);
-    effects_ = std::make_unique<EffectRunner>(gateway_, sessions_, *media_, audioLineCap(settings_.limits));
+    loudest_ = std::make_unique<LoudestSpeakers>(settings_.audio.selection);
+    effects_ = std::make_unique<EffectRunner>(gateway_, sessions_, *media_, *loudest_,
+                                              SdpFormats{settings_.audio.opusDtx, audioLineCap(settings_.limits)});
     // GoChat presence and discovery, off the handler thread (docs/operations.md).
     if (settings_.webhook.enabled()) {
         webhook_ = startWebhookClient(settings_.webhook);
@@ -88,6 +90,8 @@ bool SfuPlugin::init(janus_callbacks* gateway, const char* configPath) {
               kLogPrefix, settings_.issuer.c_str(), static_cast<long long>(settings_.tokenLeewaySeconds),
               static_cast<long long>(settings_.emptyRoomTtlSeconds), static_cast<long long>(settings_.maxParticipants));
     logBitrateLimits(settings_.limits);
+    JANUS_LOG(LOG_INFO, "%saudio: opus dtx %s, forwarding the %d loudest per room (0: everyone)\n", kLogPrefix,
+              settings_.audio.opusDtx ? "on" : "off", settings_.audio.selection.limit);
     return true;
 }
 
@@ -207,6 +211,7 @@ void SfuPlugin::handle(Work& work) {
             effects_->perform(registry_->leave(work.sessionId, LeaveReason::Disconnected, HandlerLoop::now()),
                               work.sessionId, {});
             if (work.session) media_->forget(work.session);
+            loudest_->forget(work.sessionId);
             return;
         case Work::Kind::SpeakingChanged:
             effects_->perform(registry_->setSpeaking(work.sessionId, work.speaking), work.sessionId, {});
@@ -234,6 +239,7 @@ void SfuPlugin::runTimers(Millis now) {
     stopQuietSpeakers(now);
     enforceBitrates(now);
     if (media_->keyframesWaiting()) media_->sendDeferredKeyframes(sessions_.all());
+    loudest_->run(now);
     media_->collectRetired();
 }
 
@@ -243,6 +249,7 @@ std::optional<Millis> SfuPlugin::nextDeadline(Millis now) {
     if (media_->keyframesWaiting()) deadline = earliest(deadline, now + kDeferredKeyframeCheckMs);
     if (media_->retiredWaiting()) deadline = earliest(deadline, now + kRetiredSnapshotCheckMs);
     if (std::optional<Millis> bitrates = bitrates_->nextDeadline()) deadline = earliest(deadline, *bitrates);
+    if (loudest_->active()) deadline = earliest(deadline, loudest_->nextRound());
     return deadline;
 }
 

@@ -15,6 +15,7 @@
 #include "plugins/gochat-sfu/janus/request_decoder.hpp"
 #include "plugins/gochat-sfu/janus/session_table.hpp"
 #include "plugins/gochat-sfu/media/bitrate_monitor.hpp"
+#include "plugins/gochat-sfu/media/loudest_speakers.hpp"
 #include "plugins/gochat-sfu/media/media_plane.hpp"
 #include "plugins/gochat-sfu/platform/webhook_client.hpp"
 #include "plugins/gochat-sfu/janus/event_notifier.hpp"
@@ -79,6 +80,7 @@ private:
     std::unique_ptr<JanusMediaPort> mediaPort_;
     std::unique_ptr<MediaPlane> media_;
     std::unique_ptr<BitrateMonitor> bitrates_;      // Handler thread only
+    std::unique_ptr<LoudestSpeakers> loudest_;      // handler thread
     RoomCounters roomCounters_;                     // observed by effects_; read by metrics scrapes
     std::unique_ptr<WebhookClient> webhook_;        // declared before effects_, which observes through it
     std::unique_ptr<EventNotifier> eventNotifier_;  // likewise; null when general.events = false

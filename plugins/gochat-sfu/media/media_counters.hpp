@@ -21,11 +21,12 @@ enum class DropReason {
     NoReceivers,       // nobody may receive it now (alone, muted, not allowed to publish)
     CodecMismatch,     // another payload type than the publication's (a codec switch in progress)
     ReceiverNotReady,  // one copy not sent: that subscriber's PeerConnection is not up (counted per copy)
+    NotLoudest,        // audio of a publisher not among its room's K loudest (docs/voice-control.md)
 };
-inline constexpr size_t kDropReasonCount = 5;
+inline constexpr size_t kDropReasonCount = 6;
 inline constexpr std::array<DropReason, kDropReasonCount> kAllDropReasons = {
-    DropReason::Malformed, DropReason::WrongLine, DropReason::NoReceivers, DropReason::CodecMismatch,
-    DropReason::ReceiverNotReady};
+    DropReason::Malformed,     DropReason::WrongLine,        DropReason::NoReceivers,
+    DropReason::CodecMismatch, DropReason::ReceiverNotReady, DropReason::NotLoudest};
 
 class MediaCounters {
 public:
@@ -62,7 +63,7 @@ private:
     // to the forwarded counters, drops are rarer.
     alignas(64) std::atomic<uint64_t> forwardedPackets_[2] = {{0}, {0}};
     alignas(64) std::atomic<uint64_t> forwardedBytes_[2] = {{0}, {0}};
-    alignas(64) std::atomic<uint64_t> dropped_[kDropReasonCount] = {{0}, {0}, {0}, {0}, {0}};
+    alignas(64) std::atomic<uint64_t> dropped_[kDropReasonCount] = {{0}, {0}, {0}, {0}, {0}, {0}};
 };
 
 }  // namespace gochat::sfu

@@ -4,6 +4,7 @@
 #include "plugins/gochat-sfu/media/rtp_header.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace gochat::sfu {
 
@@ -29,7 +30,10 @@ void MediaPlane::onRtp(MediaSession& publisher, MediaPacket& packet) {
     publisher.countInbound(kind, rtp::payloadBytes(packet.buffer, packet.length));
     // Detection runs even when nobody receives (muted users are detected,
     // and shown speaking the moment they are unmuted while talking).
-    if (kind == MediaKind::Audio) detectSpeaking(publisher, packet.audioLevel);
+    if (kind == MediaKind::Audio) {
+        detectSpeaking(publisher, packet.audioLevel);
+        if (packet.audioLevel >= 0) publisher.levelMeter().onLevel(packet.audioLevel);
+    }
 
     MediaSession::ReadSection reading(publisher);
     const Fanout* fanout = publisher.fanout(kind);
@@ -42,6 +46,16 @@ void MediaPlane::onRtp(MediaSession& publisher, MediaPacket& packet) {
     if (fanout->sourcePayloadType > 0 && payloadType != fanout->sourcePayloadType) {
         reportPayloadType(publisher, kind, payloadType);
         return counters_.dropped(DropReason::CodecMismatch);
+    }
+    // Not among the room's K loudest: held back; the first packet forwarded
+    // again continues every line where it stopped (no gap to NACK).
+    bool resumeAll = false;
+    if (kind == MediaKind::Audio) {
+        if (!publisher.levelMeter().forwarded()) {
+            publisher.audioHeldBack() = true;
+            return counters_.dropped(DropReason::NotLoudest);
+        }
+        resumeAll = std::exchange(publisher.audioHeldBack(), false);
     }
     const uint16_t sequence = rtp::sequence(header);
     const uint32_t timestamp = rtp::timestamp(header);
@@ -59,7 +73,8 @@ void MediaPlane::onRtp(MediaSession& publisher, MediaPacket& packet) {
         }
         ForwardContext& context = *entry.context;
         const bool resumed =
-            context.resumePending.load(std::memory_order_acquire) && context.resumePending.exchange(false);
+            (context.resumePending.load(std::memory_order_acquire) && context.resumePending.exchange(false)) ||
+            resumeAll;
         const RtpContinuity::Numbers numbers = context.numbers.next(ssrc, sequence, timestamp, now, clockKhz, resumed);
         rtp::setSequence(header, numbers.sequence);
         rtp::setTimestamp(header, numbers.timestamp);

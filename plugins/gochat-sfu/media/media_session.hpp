@@ -10,6 +10,7 @@
 // never frees anything.
 #pragma once
 
+#include "plugins/gochat-sfu/core/speaker_selector.hpp"
 #include "plugins/gochat-sfu/core/speaking_detector.hpp"
 #include "plugins/gochat-sfu/core/types.hpp"
 #include "plugins/gochat-sfu/media/rtp_continuity.hpp"
@@ -116,6 +117,12 @@ public:
 
     // Fed by this publisher's media thread with each audio packet's level.
     SpeakingDetector& speakingDetector() { return speakingDetector_; }
+    // Its loudness for the room's selection of the K loudest, and the
+    // verdict the relay obeys (media/loudest_speakers.hpp).
+    AudioLevelMeter& levelMeter() { return levelMeter_; }
+    // Media thread only: audio packets were held back by that verdict, so
+    // the next forwarded one continues every line (RtpContinuity).
+    bool& audioHeldBack() { return audioHeldBack_; }
 
     // Keyframe requests to this publisher: the time of the last one sent
     // (ms) and whether one waits for the rate-limit window to end.
@@ -164,6 +171,8 @@ private:
 
     std::map<int, LineForwarding> lineForwarding_;
     SpeakingDetector speakingDetector_;
+    AudioLevelMeter levelMeter_;
+    bool audioHeldBack_ = false;  // media thread
     std::atomic<int64_t> lastKeyframeRequest_{INT64_MIN / 2};
     std::atomic<bool> keyframeDeferred_{false};
     std::atomic<int> reportedPayloadType_[2] = {{-1}, {-1}};

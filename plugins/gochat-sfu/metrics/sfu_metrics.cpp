@@ -120,6 +120,7 @@ const char* dropReasonLabel(DropReason reason) {
         case DropReason::WrongLine: return "wrong_line";
         case DropReason::NoReceivers: return "no_receivers";
         case DropReason::CodecMismatch: return "codec_mismatch";
+        case DropReason::NotLoudest: return "not_loudest";
         case DropReason::ReceiverNotReady: return "receiver_not_ready";
     }
     return "unknown";

@@ -118,6 +118,12 @@ class JanusConfig:
     # pairs, e.g. (("max_audio_bitrate_kbps", 32), ("enforce_audio_bitrate", True));
     # empty: no category (no bitrate limits, docs/operations.md)
     sfu_limits: tuple = ()
+    # The `audio` category of janus.plugin.gochat.sfu.jcfg as (key, value)
+    # pairs (docs/operations.md: opus_dtx, forward_loudest, ...); empty: none
+    sfu_audio: tuple = ()
+    # More `general` keys of janus.jcfg as (key, value) pairs, e.g.
+    # (("event_loops", 2),) (bench/compare.py --janus-general)
+    janus_general: tuple = ()
 
 
 def _sfu_jcfg(cfg: JanusConfig):
@@ -141,6 +147,8 @@ def _sfu_jcfg(cfg: JanusConfig):
         },
     }
     sections["general"].update(dict(cfg.sfu_general))
+    if cfg.sfu_audio:
+        sections["audio"] = dict(cfg.sfu_audio)
     if cfg.sfu_webhook:
         sections["webhook"] = dict(cfg.sfu_webhook)
     if cfg.sfu_limits:
@@ -191,6 +199,7 @@ def _janus_jcfg(cfg: JanusConfig, base: str):
             "session_timeout": cfg.session_timeout,
             "server_name": "gochat-e2e",
             "interface": netns.JANUS_IP,
+            **dict(cfg.janus_general),
         },
         "certificates": {},
         "media": {
