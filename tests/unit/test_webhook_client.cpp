@@ -20,6 +20,7 @@ namespace {
 
 constexpr ChannelId kChannel = 1234567890123456789;
 constexpr UserId kAlice = 9007199254740993;  // 2^53 + 1: a double would make it ...992
+constexpr UserId kBob = 9007199254740995;
 constexpr GuildId kGuild = 7777777777777777777;
 constexpr auto kWait = std::chrono::seconds(10);
 
@@ -233,25 +234,33 @@ void presence_calls_go_out_in_the_order_of_the_events(void**) {
     assert_int_equal(h.client->counters().count(WebhookPath::Leave, WebhookOutcome::Ok), 20);
 }
 
+constexpr size_t kMaxJoinPosts = WebhookClient::kMaxAttempts;
+
 void an_unreachable_service_is_tried_three_times_and_a_4xx_once(void**) {
     Harness h;
     h.poster->setAnswer([](const FakePoster::Post& post) {
         if (post.path.find("heartbeat") != std::string::npos) return answered(204);
-        if (post.path.find("join") != std::string::npos) return HttpResponse{HttpResponse::Kind::Failed, 0, "refused"};
+        if (post.path.find("join") != std::string::npos && post.body == joinBody(kAlice))
+            return HttpResponse{HttpResponse::Kind::Failed, 0, "refused"};
+        if (post.path.find("join") != std::string::npos) return answered(200);
         return answered(401);
     });
     h.client->start();
     h.join(1, kAlice);
-    h.leave(1, kAlice);
-    assert_true(h.waitPresence(4));
+    h.join(2, kBob);
+    h.leave(2, kBob);
+    assert_true(h.waitPresence(kMaxJoinPosts + 2));
+    h.leave(1, kAlice);  // her join never reached the service: no leave either
     h.client->stop();
     const WebhookCounters counters = h.client->counters();
     assert_int_equal(counters.count(WebhookPath::Join, WebhookOutcome::Error), WebhookClient::kMaxAttempts);
-    assert_int_equal(counters.count(WebhookPath::Leave, WebhookOutcome::Error), 1);
-    assert_int_equal(h.poster->presence().size(), WebhookClient::kMaxAttempts + 1);
-    // Failing is logged once, not per attempt.
+    assert_int_equal(counters.count(WebhookPath::Leave, WebhookOutcome::Error), 1);    // Bob's 401, not retried
+    assert_int_equal(counters.count(WebhookPath::Leave, WebhookOutcome::Dropped), 1);  // Alice's
+    assert_int_equal(h.poster->presence().size(), WebhookClient::kMaxAttempts + 2);
+    // Failing is logged once, not per attempt; Bob's join ended it, his
+    // leave's 401 is a new failure.
     assert_int_equal(h.logs.containing("failing: refused"), 1);
-    assert_int_equal(h.logs.containing("HTTP 401"), 0);
+    assert_int_equal(h.logs.containing("HTTP 401"), 1);
 }
 
 void a_timeout_is_counted_and_not_retried_and_recovery_is_logged(void**) {

@@ -264,6 +264,11 @@ void WebhookClient::perform(const Job& job) {
             if (attempt > 1)
                 flush({{LogLevel::Verbose, "webhook: gave up on " + describeCall(path, job.call) + " after " +
                                                std::to_string(attempt) + " attempt(s): " + describe(response)}});
+            // A join that never reached the service: GoChat never saw the
+            // user, so its leave must not come either (a leave always
+            // follows its join; docs/operations.md, The calls). A join that
+            // timed out or was answered may have been taken: its leave goes.
+            if (path == WebhookPath::Join && response.kind == HttpResponse::Kind::Failed) forgetJoin(job.call);
             return;
         }
         if (!waitBeforeRetry(kRetryBackoffMs << (attempt - 1))) {
@@ -352,6 +357,23 @@ void WebhookClient::enqueueLocked(const WebhookCall& call, Logs& logs) {
         if (unannounced()) return;
     }
     queue_.push_back(call);
+}
+
+void WebhookClient::forgetJoin(const WebhookCall& join) {
+    Logs logs;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto leave = std::find_if(queue_.begin(), queue_.end(), [&join](const WebhookCall& queued) {
+            return queued.path == WebhookPath::Leave && queued.samePresence(join);
+        });
+        if (leave != queue_.end()) {
+            countDropLocked(*leave, nullptr, logs);
+            queue_.erase(leave);
+        } else {
+            unannounced_.insert({join.channel, join.user});
+        }
+    }
+    flush(logs);
 }
 
 void WebhookClient::dropQueuedLocked(size_t index, Logs& logs) {

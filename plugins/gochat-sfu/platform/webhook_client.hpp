@@ -107,6 +107,8 @@ private:
     void noteResult(const Job& job, const HttpResponse& response, WebhookOutcome outcome);
 
     void enqueueLocked(const WebhookCall& call, Logs& logs);
+    // A join given up without reaching the service: its user's leave goes too.
+    void forgetJoin(const WebhookCall& join);
     void dropQueuedLocked(size_t index, Logs& logs);
     void dropNewLocked(const WebhookCall& call, Logs& logs);
     void countDropLocked(const WebhookCall& call, const char* why, Logs& logs);
