@@ -38,7 +38,10 @@ def _check_everyone_hears_every_speaker(run, duration, packets_floor=0.5):
 
 
 def test_loadgen_20_gochat_participants_every_listener_hears_the_3_speakers(janus_factory):
-    janus_factory(max_participants=32)
+    # Everyone forwarded (forward_loudest = 0): this checks the load
+    # generator's view of every stream; test_loudest_speakers.py checks the
+    # default, which forwards the 4 loudest of a room.
+    janus_factory(max_participants=32, sfu_audio=(("forward_loudest", 0),))
     run = run_loadgen(["--url", "ws://127.0.0.1:3300/signal", "--secret", tokens.DEFAULT_SECRET,
                        "--channel", snowflake(), "--participants", 20, "--speakers", 3,
                        "--others", "silence", "--duration", DURATION], timeout=60)

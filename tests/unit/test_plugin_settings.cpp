@@ -42,7 +42,7 @@ void an_empty_file_gives_the_documented_defaults(void**) {
     assert_true(settings->events);
     assert_false(settings->speakingEvents);
     assert_true(settings->audio.opusDtx);
-    assert_int_equal(settings->audio.selection.limit, SpeakerSelectionSettings{}.limit);
+    assert_int_equal(settings->audio.selection.limit, 4);
     assert_int_equal(settings->audio.selection.hold, 1000);
     assert_int_equal(settings->audio.selection.marginDb, 6);
 }

@@ -19,8 +19,10 @@
 namespace gochat::sfu {
 
 struct SpeakerSelectionSettings {
-    // K: publishers forwarded per room at a time; 0 forwards everyone.
-    int limit = 0;
+    // K: publishers forwarded per room at a time; 0 forwards everyone. Four
+    // keeps a place free for a newcomer while three people talk at once
+    // (docs/benchmarks.md, The K loudest: a newcomer's first syllables).
+    int limit = 4;
     // A publisher's score is the loudest level it reached within this many
     // ms: a speaker pausing between words keeps it, so a newcomer at the
     // same level does not take the place in the pause.
