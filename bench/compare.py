@@ -441,7 +441,9 @@ def describe(variants, args, loads, started):
                                                   if v.audio else "") + (f" from {v.prefix}" if v.prefix else "")
                  for v in variants) + ".",
              f"Load average before each run: {min(loads):.1f}-{max(loads):.1f}"
-             + (" (the machine was shared with other work: figures under load)" if max(loads) > 1.5 else "") + "."]
+             + (f"; {sum(1 for x in loads if x > 1.5)} of {len(loads)} runs started above 1.5 (the machine was"
+                " shared with other work: those figures are under load, see the last column)"
+                if max(loads) > 1.5 else "") + "."]
     return "\n".join(lines)
 
 
@@ -478,7 +480,37 @@ def parse_args():
                         "perf-report.txt in the run's directory)")
     p.add_argument("--write-docs", action="store_true", help="replace the generated table in docs/benchmarks.md")
     p.add_argument("--out", default="", help="all results as JSON (default: under run/bench)")
+    p.add_argument("--render", default="", metavar="RESULTS_JSON",
+                   help="print (and with --write-docs, write) the block of a saved run instead of running")
     return p.parse_args()
+
+
+def render_saved(path):
+    """The text block of a saved run (--out or run/bench/compare-*/results.json)."""
+    with open(path) as f:
+        saved = json.load(f)
+    scenarios_seen, variants, by_scenario, loads = [], [], {}, []
+    for entry in saved["results"]:
+        scenario = Scenario(**entry["scenario"])
+        v = entry["variant"]
+        variant = Variant(v["label"], v["kind"], tuple(tuple(kv) for kv in v["audio"]), v["prefix"])
+        if scenario.name not in by_scenario:
+            scenarios_seen.append(scenario)
+            by_scenario[scenario.name] = {}
+        if variant not in variants:
+            variants.append(variant)
+        result = {k: val for k, val in entry.items() if k not in ("scenario", "variant")}
+        by_scenario[scenario.name][variant.label] = result
+        if "load_before" in result:
+            loads.append(result["load_before"])
+    args = argparse.Namespace(debug_level=saved.get("debug_level", 3), janus_general=saved.get("janus_general", []))
+    started = datetime.datetime.fromisoformat(saved["started"])
+    results = [(s, by_scenario[s.name]) for s in scenarios_seen]
+    block = describe(variants, args, loads or [0.0], started) + "\n\n" + table(results, variants)
+    onsets = onset_table(results, variants)
+    if onsets:
+        block += "\n\nA newcomer's first syllables (the scenarios with a level change):\n\n" + onsets
+    return block
 
 
 def wait_for_quiet(limit, wait_max):
@@ -489,6 +521,12 @@ def wait_for_quiet(limit, wait_max):
 
 def main():
     args = parse_args()
+    if args.render:
+        block = render_saved(args.render)
+        print(block)
+        if args.write_docs:
+            write_docs(block)
+        return
     chosen = scenarios(args.quick)
     if args.list:
         for s in chosen:
@@ -536,7 +574,8 @@ def main():
     print(block)
     out = args.out or os.path.join(logdir, "results.json")
     with open(out, "w") as f:
-        json.dump({"started": started.isoformat(), "machine": machine(), "results": raw}, f, indent=1)
+        json.dump({"started": started.isoformat(), "machine": machine(), "debug_level": args.debug_level,
+                   "janus_general": args.janus_general, "results": raw}, f, indent=1)
     print(f"\nresults: {out}")
     if args.write_docs:
         write_docs(block)
