@@ -18,8 +18,12 @@ Janus's CPU and RSS from /proc. Variants:
               open microphones)
 
 A variant is written LABEL=KIND[:KEY=VALUE,...][@PREFIX]; the default is
-"a=gochat b=videoroom". PREFIX runs another build (an older commit
-installed elsewhere) so a change's effect shows in the same run.
+"a=gochat:general.event_loops=2 b=videoroom", each side with its best
+settings (docs/benchmarks.md, "Janus's event loops"). A key written
+general.KEY goes to janus.jcfg's `general` category of that variant only;
+the others to the plugin's `audio` category. PREFIX runs another build (an
+older commit installed elsewhere) so a change's effect shows in the same
+run.
 
 Printed per run: Janus CPU per participant and per forwarded packet (the
 packets the participants received in the measured window), RSS per
@@ -61,6 +65,9 @@ class Scenario:
     participants: int
     speakers: int
     room_size: int = 0  # 0: one room
+    # What the participants who are not speaking send: "noise" is an open
+    # microphone on low background noise, real Opus-sized packets at 50 a
+    # second (the goals' rooms); "silence" a quiet microphone.
     others: str = "noise"
     ramp: float = 10.0  # joins started per second
     churn: float = 0.0  # leaves (each followed by a join) per second
@@ -71,7 +78,11 @@ class Scenario:
     levels: str = ""
     change_after: float = -1.0
     levels_after: str = ""
-    dtx: bool = True  # loadgen --dtx sdp (honour usedtx=1), else --dtx off
+    # loadgen --dtx sdp: with usedtx=1 negotiated the others send DTX, as a
+    # browser's Opus does for silence; False (--dtx off): they keep sending,
+    # as an encoder does when the background noise passes its voice
+    # detection (the open microphones of the goals' rooms).
+    dtx: bool = False
 
 
 def scenarios(quick):
@@ -89,6 +100,11 @@ def scenarios(quick):
                         ramp=34.0, settle=settle, window=window))
     out.append(Scenario("churn50", "churn: room of 50, 3 speakers, 1 leave + 1 join per second", 50, 3,
                         churn=1.0, settle=settle, window=max(window, 10.0)))
+    # Quiet microphones: what DTX changes (a browser's Opus sends a DTX
+    # frame every 400 ms instead of 50 packets a second of silence).
+    for size in (25, 100):
+        out.append(Scenario(f"room{size}-s3-quiet", f"1 room of {size}, 3 speakers, the others silent",
+                            size, 3, others="silence", dtx=True, settle=settle, window=window))
     # A newcomer starts talking 4 s into the window, in a room of 25
     # (docs/voice-control.md, Forwarding the loudest speakers): beside 2
     # talkers, beside 3, and as one of 3 talkers stops. Before, the newcomer
@@ -111,6 +127,7 @@ class Variant:
     kind: str  # gochat | videoroom
     audio: tuple = ()  # (key, value) of the plugin's `audio` category
     prefix: str = ""
+    general: tuple = ()  # (key, value) of janus.jcfg's `general` category, this variant only
 
 
 def parse_variant(text):
@@ -119,11 +136,14 @@ def parse_variant(text):
     kind, _, settings = rest.partition(":")
     if not label or kind not in ("gochat", "videoroom"):
         raise SystemExit(f"bad variant {text!r}: LABEL=gochat|videoroom[:KEY=VALUE,...][@PREFIX]")
-    audio = []
+    audio, general = [], []
     for item in filter(None, settings.split(",")):
         key, _, value = item.partition("=")
-        audio.append((key, _jcfg_value(value)))
-    return Variant(label, kind, tuple(audio), os.path.abspath(prefix) if prefix else "")
+        if key.startswith("general."):
+            general.append((key[len("general."):], _jcfg_value(value)))
+        else:
+            audio.append((key, _jcfg_value(value)))
+    return Variant(label, kind, tuple(audio), os.path.abspath(prefix) if prefix else "", tuple(general))
 
 
 def _jcfg_value(text):
@@ -198,6 +218,7 @@ class Bench:
     def janus_config(self, variant):
         from harness import janus as janus_mod
         general = tuple((k, _jcfg_value(v)) for k, _, v in (item.partition("=") for item in self.args.janus_general))
+        general += variant.general
         if variant.kind == "videoroom":
             return janus_mod.JanusConfig(gochat=False, stock_plugins=("videoroom",), stock_ws=True,
                                          debug_level=self.args.debug_level, session_timeout=60,
@@ -437,8 +458,10 @@ def describe(variants, args, loads, started):
              f"{args.debug_level}" + "".join(f", {g}" for g in args.janus_general)
              + "; the load generator on the same machine, in the same namespace.",
              "Variants: " + "; ".join(
-                 f"**{v.label}** = {v.kind}" + (" (" + ", ".join(f"{k}={str(val).lower()}" for k, val in v.audio) + ")"
-                                                  if v.audio else "") + (f" from {v.prefix}" if v.prefix else "")
+                 f"**{v.label}** = {v.kind}" + (" (" + ", ".join(f"{k}={str(val).lower()}" for k, val in v.audio)
+                                                  + ")" if v.audio else "")
+                 + "".join(f", Janus {k} = {val}" for k, val in v.general)
+                 + (f" from {v.prefix}" if v.prefix else "")
                  for v in variants) + ".",
              f"Load average before each run: {min(loads):.1f}-{max(loads):.1f}"
              + (f"; {sum(1 for x in loads if x > 1.5)} of {len(loads)} runs started above 1.5 (the machine was"
@@ -493,7 +516,8 @@ def render_saved(path):
     for entry in saved["results"]:
         scenario = Scenario(**entry["scenario"])
         v = entry["variant"]
-        variant = Variant(v["label"], v["kind"], tuple(tuple(kv) for kv in v["audio"]), v["prefix"])
+        variant = Variant(v["label"], v["kind"], tuple(tuple(kv) for kv in v["audio"]), v["prefix"],
+                          tuple(tuple(kv) for kv in v.get("general", ())))
         if scenario.name not in by_scenario:
             scenarios_seen.append(scenario)
             by_scenario[scenario.name] = {}

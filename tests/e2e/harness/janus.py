@@ -183,6 +183,17 @@ def _stock_ws_jcfg(cfg: JanusConfig = None):
     }
 
 
+def _env_janus_general():
+    """`general` keys of janus.jcfg for every Janus of a run, from
+    GOCHAT_E2E_JANUS_GENERAL="key=value,..." (docs/testing.md, Janus
+    instances: the suite under event_loops)."""
+    general = {}
+    for item in filter(None, os.environ.get("GOCHAT_E2E_JANUS_GENERAL", "").split(",")):
+        key, _, value = item.partition("=")
+        general[key.strip()] = int(value) if value.strip().isdigit() else value.strip()
+    return general
+
+
 def _janus_jcfg(cfg: JanusConfig, base: str):
     return {
         "general": {
@@ -199,6 +210,7 @@ def _janus_jcfg(cfg: JanusConfig, base: str):
             "session_timeout": cfg.session_timeout,
             "server_name": "gochat-e2e",
             "interface": netns.JANUS_IP,
+            **_env_janus_general(),
             **dict(cfg.janus_general),
         },
         "certificates": {},
