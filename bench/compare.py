@@ -488,8 +488,9 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--scenarios", default="", help="comma-separated names (default: all); --list shows them")
     p.add_argument("--list", action="store_true", help="list the scenarios and exit")
-    p.add_argument("--variants", nargs="*", default=["a=gochat", "b=videoroom"],
-                   help="LABEL=gochat|videoroom[:KEY=VALUE,...][@PREFIX] (default: a=gochat b=videoroom)")
+    p.add_argument("--variants", nargs="*", default=["a=gochat:general.event_loops=2", "b=videoroom"],
+                   help="LABEL=gochat|videoroom[:KEY=VALUE,...][@PREFIX], KEY general.K for janus.jcfg "
+                        "(default: a=gochat:general.event_loops=2 b=videoroom)")
     p.add_argument("--quick", action="store_true", help="short windows (for trying the script)")
     p.add_argument("--repeat", type=int, default=1, help="runs of each scenario and variant (the table shows each)")
     p.add_argument("--debug-level", type=int, default=3, help="Janus debug_level (default 3)")

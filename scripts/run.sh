@@ -91,6 +91,8 @@ general: {
 	events_folder = "$RUN/empty"
 	loggers_folder = "$RUN/empty"
 	debug_level = 4
+	# handles share two loop threads (docs/operations.md, janus.jcfg: event loops)
+	event_loops = 2
 }
 media: {}
 nat: {}
