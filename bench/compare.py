@@ -552,6 +552,8 @@ def main():
         if args.write_docs:
             write_docs(block)
         return
+    if args.perf and not shutil.which("perf"):
+        raise SystemExit("--perf needs perf: apt-get install linux-perf (Debian 12's package)")
     chosen = scenarios(args.quick)
     if args.list:
         for s in chosen:
