@@ -363,33 +363,26 @@ void WebhookClient::forgetJoin(const WebhookCall& join) {
     Logs logs;
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        auto leave = std::find_if(queue_.begin(), queue_.end(), [&join](const WebhookCall& queued) {
-            return queued.path == WebhookPath::Leave && queued.samePresence(join);
-        });
-        if (leave != queue_.end()) {
-            countDropLocked(*leave, nullptr, logs);
-            queue_.erase(leave);
-        } else {
-            unannounced_.insert({join.channel, join.user});
-        }
+        dropLeaveOfLocked(join, 0, logs);
     }
     flush(logs);
 }
 
+void WebhookClient::dropLeaveOfLocked(const WebhookCall& join, size_t from, Logs& logs) {
+    auto leave = std::find_if(
+        queue_.begin() + static_cast<std::ptrdiff_t>(from), queue_.end(),
+        [&join](const WebhookCall& queued) { return queued.path == WebhookPath::Leave && queued.samePresence(join); });
+    if (leave != queue_.end()) {
+        countDropLocked(*leave, nullptr, logs);
+        queue_.erase(leave);
+    } else {
+        unannounced_.insert({join.channel, join.user});
+    }
+}
+
 void WebhookClient::dropQueuedLocked(size_t index, Logs& logs) {
     const WebhookCall victim = queue_[index];
-    if (victim.path == WebhookPath::Join) {
-        auto leave = std::find_if(queue_.begin() + static_cast<std::ptrdiff_t>(index) + 1, queue_.end(),
-                                  [&victim](const WebhookCall& queued) {
-                                      return queued.path == WebhookPath::Leave && queued.samePresence(victim);
-                                  });
-        if (leave != queue_.end()) {
-            countDropLocked(*leave, nullptr, logs);
-            queue_.erase(leave);
-        } else {
-            unannounced_.insert({victim.channel, victim.user});
-        }
-    }
+    if (victim.path == WebhookPath::Join) dropLeaveOfLocked(victim, index + 1, logs);
     countDropLocked(victim, "queue full", logs);
     queue_.erase(queue_.begin() + static_cast<std::ptrdiff_t>(index));
 }

@@ -110,6 +110,10 @@ private:
     // A join given up without reaching the service: its user's leave goes too.
     void forgetJoin(const WebhookCall& join);
     void dropQueuedLocked(size_t index, Logs& logs);
+    // A join that GoChat will never see takes its user's leave with it: the
+    // leave queued after position `from`, or, if none is queued yet, the one
+    // still to come (unannounced_).
+    void dropLeaveOfLocked(const WebhookCall& join, size_t from, Logs& logs);
     void dropNewLocked(const WebhookCall& call, Logs& logs);
     void countDropLocked(const WebhookCall& call, const char* why, Logs& logs);
     void flush(const Logs& logs) const;
